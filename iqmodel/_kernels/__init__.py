@@ -1,0 +1,1 @@
+"""Private numba kernels: C-contiguous arrays of fixed dtypes in, arrays out."""

@@ -1,0 +1,735 @@
+"""Read and write motif files: MEME, JASPAR/PFM, HOMER and long tables (TSV, CSV, parquet).
+
+Readers return ``list[Motif]`` with rows renormalised to probabilities (counts and percentages
+are fine) and ``source`` set to the file name unless given. Writers take an iterable of
+:class:`~iqmodel.motifs.Motif`, write probabilities with 8 significant digits and replace the
+target atomically (temporary file in the same folder, then :func:`os.replace`). A path ending
+in ``.gz`` is read and written as gzip. Spatial profiles are not stored by any of these formats.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from iqmodel.motifs import BASES, Motif
+
+__all__ = [
+    "load_motif_db",
+    "motifs_from_table",
+    "motifs_to_table",
+    "read_homer",
+    "read_jaspar",
+    "read_meme",
+    "read_motif_table",
+    "read_motifs",
+    "write_homer",
+    "write_jaspar",
+    "write_meme",
+    "write_motif_table",
+    "write_motifs",
+]
+
+_BUNDLED = {"jaspar2024": ("JASPAR2024_CORE_vertebrates_nonredundant.meme.gz", "JASPAR2024")}
+_EXTENSIONS = {
+    ".meme": "meme",
+    ".jaspar": "jaspar",
+    ".pfm": "jaspar",
+    ".motif": "homer",
+    ".homer": "homer",
+    ".tsv": "table",
+    ".csv": "table",
+    ".parquet": "table",
+}
+_MEME_HEADER = (
+    "MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\n"
+    "Background letter frequencies\nA 0.25 C 0.25 G 0.25 T 0.25\n\n"
+)
+_JASPAR_LABEL = re.compile(r"([ACGTacgt])(?=[\s\[])")
+_TABLE_COLUMNS = ("motif", *BASES)
+
+
+# ----------------------------------------------------------------------------- file plumbing
+
+
+def _is_gzipped(path: Path) -> bool:
+    return path.name.lower().endswith(".gz")
+
+
+def _suffix(path: Path) -> str:
+    """Extension without a trailing ``.gz``, lower case (``x.meme.gz`` -> ``.meme``)."""
+    name = path.name.lower()
+    return Path(name[:-3] if name.endswith(".gz") else name).suffix
+
+
+def _stem(path: Path) -> str:
+    name = path.name[:-3] if _is_gzipped(path) else path.name
+    return Path(name).stem
+
+
+def _open(path: Path, mode: str, *, gzipped: bool):
+    encoding = "utf-8" if "t" in mode else None
+    if gzipped:
+        return gzip.open(path, mode, encoding=encoding)
+    return open(path, mode, encoding=encoding)
+
+
+def _read_lines(path: Path) -> list[str]:
+    with _open(path, "rt", gzipped=_is_gzipped(path)) as handle:
+        return handle.read().splitlines()
+
+
+def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file next to ``path``, then move it into place."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _write_text(path, lines: Iterable[str]) -> None:
+    path = Path(path)
+
+    def write(tmp: Path) -> None:
+        with _open(tmp, "wt", gzipped=_is_gzipped(path)) as handle:
+            handle.writelines(lines)
+
+    _atomic_write(path, write)
+
+
+def _check_motifs(motifs) -> list[Motif]:
+    if isinstance(motifs, Motif):
+        raise TypeError("motifs must be an iterable of Motif, got a single Motif; wrap it: [motif]")
+    motifs = list(motifs)
+    for i, motif in enumerate(motifs):
+        if not isinstance(motif, Motif):
+            raise TypeError(f"motifs[{i}] is a {type(motif).__name__}, not a Motif")
+    if not motifs:
+        raise ValueError("motifs is empty; there is nothing to write")
+    return motifs
+
+
+def _single_token(motif: Motif, format_name: str) -> str:
+    if any(ch.isspace() for ch in motif.name):
+        raise ValueError(
+            f"motif name {motif.name!r} contains whitespace, which the {format_name} format "
+            "cannot store; rename it, e.g. motif.renamed(name.replace(' ', '_'))"
+        )
+    return motif.name
+
+
+def _number(value: float) -> str:
+    return format(value, ".8g")
+
+
+def _matrix_lines(matrix: np.ndarray, sep: str) -> Iterator[str]:
+    for row in matrix:
+        yield sep.join(map(_number, row)) + "\n"
+
+
+# ----------------------------------------------------------------------------- parsing helpers
+
+
+def _numbers(tokens: list[str], where: str) -> list[float]:
+    try:
+        return [float(token) for token in tokens]
+    except ValueError:
+        raise ValueError(f"{where}: non-numeric value in matrix row {' '.join(tokens)!r}") from None
+
+
+def _row_of_four(text: str, where: str) -> list[float]:
+    tokens = text.split()
+    if len(tokens) != 4:
+        raise ValueError(
+            f"{where}: expected 4 values (A C G T) in a matrix row, found {len(tokens)}: {text!r}"
+        )
+    return _numbers(tokens, where)
+
+
+def _build(name: str, rows, where: str, **kwargs) -> Motif:
+    """Motif from rows of counts or probabilities; errors name the file and line."""
+    if len(rows) == 0:
+        raise ValueError(f"{where}: motif {name!r} has no matrix rows")
+    try:
+        return Motif.from_counts(name, rows, **kwargs)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{where}: {err}") from err
+
+
+def _alt_name(rest: list[str]) -> str:
+    """Rest of a header line after the motif ID, whitespace runs collapsed to one space."""
+    return " ".join(" ".join(rest).split())
+
+
+def _require_motifs(motifs: list[Motif], path: Path, format_name: str) -> list[Motif]:
+    if not motifs:
+        raise ValueError(f"{path}: no motifs found; is this a {format_name} motif file?")
+    return motifs
+
+
+# ----------------------------------------------------------------------------- MEME
+
+
+def _meme_header_value(text: str, key: str, where: str) -> int | None:
+    match = re.search(rf"\b{key}=\s*(\S+)", text)
+    if match is None:
+        return None
+    try:
+        return int(float(match.group(1)))
+    except ValueError:
+        raise ValueError(f"{where}: {key}= must be a number, got {match.group(1)!r}") from None
+
+
+def _meme_rows(lines: list[str], start: int, width: int | None, path: Path) -> tuple[list, int]:
+    """Matrix rows from ``lines[start:]``: ``width`` of them, or up to a non-numeric line."""
+    i = start
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    rows = []
+    while i < len(lines) and (width is None or len(rows) < width):
+        text = lines[i].strip()
+        if width is None and not (text and (text[0].isdigit() or text[0] in "+-.")):
+            break
+        rows.append(_row_of_four(text, f"{path}, line {i + 1}"))
+        i += 1
+    if width is not None and len(rows) < width:
+        raise ValueError(
+            f"{path}, line {i + 1}: expected w= {width} matrix rows, found {len(rows)}"
+        )
+    return rows, i
+
+
+def _without_matrix(pending: tuple[str, str, str]) -> ValueError:
+    name, _, where = pending
+    return ValueError(f"{where}: motif {name!r} has no letter-probability matrix")
+
+
+def read_meme(path, *, source: str | None = None) -> list[Motif]:
+    """Read a MEME (v4 minimal) motif file.
+
+    Each ``MOTIF <id> [<alt name>]`` with a ``letter-probability matrix:`` gives a motif named
+    ``<id>`` with ``alt_name=<alt name>``. Rows are renormalised to sum to 1 (percentages are
+    fine). Only the DNA alphabet ACGT is supported.
+
+    Parameters
+    ----------
+    path : str or Path
+        File, optionally gzipped (``.gz``).
+    source : str, optional
+        ``source`` of every motif; default the file name.
+
+    Returns
+    -------
+    list of Motif
+    """
+    path = Path(path)
+    source = path.name if source is None else source
+    lines = _read_lines(path)
+    motifs: list[Motif] = []
+    pending = None  # (name, alt_name, where) of a MOTIF line still waiting for its matrix
+    i = 0
+    while i < len(lines):
+        text, where = lines[i].strip(), f"{path}, line {i + 1}"
+        i += 1
+        if text.startswith("ALPHABET="):
+            alphabet = text.partition("=")[2].strip()
+            if alphabet.upper() != BASES:
+                raise ValueError(
+                    f"{where}: alphabet {alphabet!r} is not supported; only DNA (ACGT) motifs "
+                    "can be read"
+                )
+        elif text.startswith("MOTIF"):
+            if pending is not None:
+                raise _without_matrix(pending)
+            fields = text.split(maxsplit=2)
+            if len(fields) < 2:
+                raise ValueError(f"{where}: MOTIF line without a motif name")
+            pending = (fields[1], _alt_name(fields[2:]), where)
+        elif text.startswith("letter-probability matrix"):
+            if pending is None:
+                raise ValueError(f"{where}: letter-probability matrix before any MOTIF line")
+            alength = _meme_header_value(text, "alength", where)
+            if alength not in (None, 4):
+                raise ValueError(
+                    f"{where}: alength= {alength}; only DNA motifs (alength= 4) are supported"
+                )
+            rows, i = _meme_rows(lines, i, _meme_header_value(text, "w", where), path)
+            name, alt_name, motif_where = pending
+            motifs.append(_build(name, rows, motif_where, alt_name=alt_name, source=source))
+            pending = None
+    if pending is not None:
+        raise _without_matrix(pending)
+    return _require_motifs(motifs, path, "MEME")
+
+
+def _meme_lines(motifs: list[Motif]) -> Iterator[str]:
+    yield _MEME_HEADER
+    for motif in motifs:
+        yield f"MOTIF {_single_token(motif, 'MEME')} {motif.alt_name}".rstrip() + "\n"
+        yield f"letter-probability matrix: alength= 4 w= {motif.length}\n"
+        yield from _matrix_lines(motif.pwm, " ")
+        yield "\n"
+
+
+def write_meme(motifs: Iterable[Motif], path) -> None:
+    """Write motifs as MEME v4 minimal format (uniform background, no nsites/E).
+
+    Parameters
+    ----------
+    motifs : iterable of Motif
+        Names must not contain whitespace; ``alt_name`` follows the name on the MOTIF line.
+    path : str or Path
+        Target file; gzipped when it ends in ``.gz``.
+    """
+    _write_text(path, _meme_lines(_check_motifs(motifs)))
+
+
+# ----------------------------------------------------------------------------- JASPAR / PFM
+
+
+@dataclass
+class _Block:
+    name: str
+    alt_name: str
+    where: str
+    rows: list = field(default_factory=list)  # (where, base label or None, values)
+
+
+def _jaspar_blocks(lines: list[str], path: Path) -> list[_Block]:
+    blocks: list[_Block] = []
+    for number, line in enumerate(lines, start=1):
+        text, where = line.strip(), f"{path}, line {number}"
+        if not text or text.startswith("#"):
+            continue
+        if text.startswith(">"):
+            fields = text[1:].split(maxsplit=1)
+            if not fields:
+                raise ValueError(f"{where}: '>' header line without a motif name")
+            blocks.append(_Block(fields[0], _alt_name(fields[1:]), where))
+            continue
+        if not blocks:  # headerless .pfm: one motif named after the file
+            blocks.append(_Block(_stem(path), "", where))
+        label = _JASPAR_LABEL.match(text)
+        body = text[label.end() :] if label else text
+        values = _numbers(body.replace("[", " ").replace("]", " ").split(), where)
+        blocks[-1].rows.append((where, label.group(1).upper() if label else None, values))
+    return blocks
+
+
+def _jaspar_matrix(block: _Block) -> np.ndarray:
+    """(L, 4) matrix of a block: 4 rows of L values (one per base) or L rows of 4 values."""
+    rows = block.rows
+    labels = [label for _, label, _ in rows]
+    if any(labels):
+        if sorted(map(str, labels)) != list(BASES):
+            raise ValueError(
+                f"{block.where}: motif {block.name!r} needs exactly one row per base labelled "
+                f"A, C, G, T; found labels {labels}"
+            )
+        rows = sorted(rows, key=lambda row: row[1])
+    elif len(rows) != 4 or len({len(values) for _, _, values in rows}) != 1:
+        for where, _, values in rows:
+            if len(values) != 4:
+                raise ValueError(
+                    f"{where}: expected 4 values per row (one position per line) or 4 rows of "
+                    f"equal length (one base per line); found {len(values)} values"
+                )
+        return np.array([values for _, _, values in rows], dtype=np.float64)
+    for where, _, values in rows[1:]:
+        if len(values) != len(rows[0][2]):
+            raise ValueError(
+                f"{where}: base row has {len(values)} values but the first base row has "
+                f"{len(rows[0][2])}"
+            )
+    return np.array([values for _, _, values in rows], dtype=np.float64).T
+
+
+def read_jaspar(path, *, source: str | None = None) -> list[Motif]:
+    """Read JASPAR count matrices (``.jaspar``) or position frequency matrices (``.pfm``).
+
+    Accepted: blocks ``>ID name`` followed by 4 rows ``A [ 4 19 0 ... ]`` (labels and
+    brackets optional, unlabelled rows in A, C, G, T order), or by L rows of 4 values, one
+    position per line. A file without ``>`` headers holds one motif named after the file.
+    An unlabelled 4 x 4 block is read as one row per base (the JASPAR layout). Counts are
+    divided by their column totals.
+
+    Parameters
+    ----------
+    path : str or Path
+        File, optionally gzipped (``.gz``).
+    source : str, optional
+        ``source`` of every motif; default the file name.
+
+    Returns
+    -------
+    list of Motif
+        Named by ID, with the rest of the header line as ``alt_name``.
+    """
+    path = Path(path)
+    source = path.name if source is None else source
+    motifs = [
+        _build(
+            block.name, _jaspar_matrix(block), block.where, alt_name=block.alt_name, source=source
+        )
+        for block in _jaspar_blocks(_read_lines(path), path)
+    ]
+    return _require_motifs(motifs, path, "JASPAR")
+
+
+def _jaspar_lines(motifs: list[Motif]) -> Iterator[str]:
+    for motif in motifs:
+        yield f">{_single_token(motif, 'JASPAR')}\t{motif.alt_name}".rstrip() + "\n"
+        for base, column in zip(BASES, motif.pwm.T, strict=True):
+            yield f"{base}  [ {' '.join(map(_number, column))} ]\n"
+
+
+def write_jaspar(motifs: Iterable[Motif], path) -> None:
+    """Write motifs in the bracketed JASPAR layout, with probabilities (not counts) as values.
+
+    Parameters
+    ----------
+    motifs : iterable of Motif
+        Names must not contain whitespace; ``alt_name`` follows the ID on the header line.
+    path : str or Path
+        Target file; gzipped when it ends in ``.gz``.
+    """
+    _write_text(path, _jaspar_lines(_check_motifs(motifs)))
+
+
+# ----------------------------------------------------------------------------- HOMER
+
+
+def read_homer(path, *, source: str | None = None) -> list[Motif]:
+    """Read a HOMER ``.motif`` file.
+
+    Each motif is a header ``>consensus<TAB>name<TAB>log-odds threshold...`` followed by one
+    row of 4 probabilities (A C G T) per position. The name is the second header field (the
+    first when there is only one).
+
+    Parameters
+    ----------
+    path : str or Path
+        File, optionally gzipped (``.gz``).
+    source : str, optional
+        ``source`` of every motif; default the file name.
+
+    Returns
+    -------
+    list of Motif
+    """
+    path = Path(path)
+    source = path.name if source is None else source
+    blocks: list[_Block] = []
+    for number, line in enumerate(_read_lines(path), start=1):
+        text, where = line.strip(), f"{path}, line {number}"
+        if not text:
+            continue
+        if text.startswith(">"):
+            header = text[1:]
+            fields = [f.strip() for f in (header.split("\t") if "\t" in header else header.split())]
+            name = fields[1] if len(fields) > 1 and fields[1] else fields[0] if fields else ""
+            if not name:
+                raise ValueError(f"{where}: '>' header line without a motif name")
+            blocks.append(_Block(name, "", where))
+        elif not blocks:
+            raise ValueError(f"{where}: matrix row before any '>' header line")
+        else:
+            blocks[-1].rows.append(_row_of_four(text, where))
+    motifs = [_build(b.name, b.rows, b.where, source=source) for b in blocks]
+    return _require_motifs(motifs, path, "HOMER")
+
+
+def _homer_threshold(motif: Motif, fraction: float) -> float:
+    """``fraction`` of the best log-odds score (natural log, uniform background)."""
+    return fraction * float(np.log(4.0 * motif.pwm.max(axis=1)).sum())
+
+
+def _homer_lines(motifs: list[Motif], threshold_fraction: float) -> Iterator[str]:
+    for motif in motifs:
+        consensus = motif.consensus().replace("*", "N") or "N"
+        threshold = _homer_threshold(motif, threshold_fraction)
+        yield f">{consensus}\t{motif.name}\t{threshold:.6f}\n"
+        yield from _matrix_lines(motif.pwm, "\t")
+
+
+def write_homer(motifs: Iterable[Motif], path, *, threshold_fraction: float = 0.6) -> None:
+    """Write motifs as a HOMER ``.motif`` file.
+
+    Parameters
+    ----------
+    motifs : iterable of Motif
+        Motifs to write; the header holds the consensus (``'*'`` as N) and the name.
+    path : str or Path
+        Target file; gzipped when it ends in ``.gz``.
+    threshold_fraction : float, default 0.6
+        HOMER's detection threshold is written as this fraction of each motif's best
+        log-odds score (natural log against a uniform background), the convention of
+        universalmotif's ``write_homer``. It only matters for HOMER itself.
+    """
+    if not 0 <= threshold_fraction <= 1:
+        raise ValueError(f"threshold_fraction must be in [0, 1], got {threshold_fraction!r}")
+    _write_text(path, _homer_lines(_check_motifs(motifs), threshold_fraction))
+
+
+# ----------------------------------------------------------------------------- long tables
+
+
+def _table_columns(frame: pd.DataFrame, origin: str) -> dict[str, object]:
+    """Map ``motif, pos, A, C, G, T`` (case-insensitive; pos optional) to frame columns."""
+    by_lower = {str(column).lower(): column for column in frame.columns}
+    found = {
+        wanted: wanted if wanted in frame.columns else by_lower.get(wanted.lower())
+        for wanted in ("pos", *_TABLE_COLUMNS)
+    }
+    missing = [wanted for wanted in _TABLE_COLUMNS if found[wanted] is None]
+    if missing:
+        raise ValueError(
+            f"{origin}: missing column(s) {', '.join(missing)}; a motif table needs columns "
+            f"motif, A, C, G, T (pos optional, gives the row order); found {list(frame.columns)}"
+        )
+    return found
+
+
+def _numeric(frame: pd.DataFrame, locate: Callable[[int], str]) -> np.ndarray:
+    numeric = frame.apply(pd.to_numeric, errors="coerce")
+    bad = numeric.isna().to_numpy() & frame.notna().to_numpy()
+    if bad.any():
+        row, column = np.argwhere(bad)[0]
+        raise ValueError(
+            f"{locate(row)}: non-numeric value {frame.iat[row, column]!r} in column "
+            f"{frame.columns[column]!r}"
+        )
+    return numeric.to_numpy(np.float64)
+
+
+def _motifs_from_frame(
+    frame: pd.DataFrame, source: str, origin: str, locate: Callable[[int], str]
+) -> list[Motif]:
+    columns = _table_columns(frame, origin)
+    names = frame[columns["motif"]]
+    missing = np.flatnonzero(names.isna().to_numpy())
+    if missing.size:
+        raise ValueError(f"{locate(missing[0])}: missing motif name")
+    codes, unique_names = pd.factorize(names.astype(str), sort=False)
+    values = _numeric(frame[[columns[base] for base in BASES]], locate)
+    if columns["pos"] is None:
+        order = np.argsort(codes, kind="stable")
+    else:
+        order = np.lexsort((_numeric(frame[[columns["pos"]]], locate)[:, 0], codes))
+    blocks = np.split(values[order], np.cumsum(np.bincount(codes))[:-1])
+    return [
+        _build(name, block, origin, source=source)
+        for name, block in zip(unique_names, blocks, strict=True)
+    ]
+
+
+def motifs_from_table(frame: pd.DataFrame, *, source: str = "") -> list[Motif]:
+    """Motifs from a long table with one row per motif position.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Columns ``motif``, ``A``, ``C``, ``G``, ``T`` (case-insensitive) and optionally
+        ``pos``; other columns are ignored. Rows are ordered by ``pos`` within a motif (0- or
+        1-based alike; file order without ``pos``), and renormalised to sum to 1. Motifs keep
+        the order of their first row.
+    source : str, default ""
+        ``source`` of every motif.
+
+    Returns
+    -------
+    list of Motif
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
+    if frame.empty:
+        raise ValueError("the motif table is empty; it needs one row per motif position")
+    return _motifs_from_frame(frame, source, "motif table", lambda row: f"motif table, row {row}")
+
+
+def motifs_to_table(motifs: Iterable[Motif]) -> pd.DataFrame:
+    """Long table of motifs: columns ``motif``, ``pos`` (0-based), ``A``, ``C``, ``G``, ``T``.
+
+    Parameters
+    ----------
+    motifs : iterable of Motif
+
+    Returns
+    -------
+    DataFrame of shape (total length, 6)
+    """
+    motifs = _check_motifs(motifs)
+    lengths = [motif.length for motif in motifs]
+    probabilities = np.vstack([motif.pwm for motif in motifs])
+    return pd.DataFrame(
+        {
+            "motif": np.repeat([motif.name for motif in motifs], lengths),
+            "pos": np.concatenate([np.arange(length) for length in lengths]),
+            **dict(zip(BASES, probabilities.T, strict=True)),
+        }
+    )
+
+
+def _table_kind(path: Path) -> str:
+    return {".parquet": "parquet", ".csv": "csv"}.get(_suffix(path), "tsv")
+
+
+def read_motif_table(path, *, source: str | None = None) -> list[Motif]:
+    """Read a long motif table: TSV (default), CSV (``.csv``) or parquet (``.parquet``).
+
+    See :func:`motifs_from_table` for the columns. Text tables may be gzipped (``.gz``).
+
+    Parameters
+    ----------
+    path : str or Path
+        Table file.
+    source : str, optional
+        ``source`` of every motif; default the file name.
+
+    Returns
+    -------
+    list of Motif
+    """
+    path = Path(path)
+    kind = _table_kind(path)
+    with _open(path, "rb", gzipped=_is_gzipped(path)) as handle:
+        if kind == "parquet":
+            frame = pd.read_parquet(handle)
+        else:
+            frame = pd.read_csv(handle, sep="," if kind == "csv" else "\t", dtype=str)
+    if frame.empty:
+        raise ValueError(f"{path}: no motifs found; the table has no rows")
+
+    def locate(row: int) -> str:  # text tables: line 1 is the header
+        return f"{path}, row {row}" if kind == "parquet" else f"{path}, line {row + 2}"
+
+    return _motifs_from_frame(frame, path.name if source is None else source, str(path), locate)
+
+
+def write_motif_table(motifs: Iterable[Motif], path) -> None:
+    """Write motifs as a long table (see :func:`motifs_to_table`).
+
+    Parameters
+    ----------
+    motifs : iterable of Motif
+    path : str or Path
+        ``.parquet`` for parquet, ``.csv`` for CSV, anything else for TSV; text tables are
+        gzipped when the name ends in ``.gz``.
+    """
+    path = Path(path)
+    frame = motifs_to_table(motifs)
+    kind = _table_kind(path)
+
+    def write(tmp: Path) -> None:
+        with _open(tmp, "wb", gzipped=_is_gzipped(path)) as handle:
+            if kind == "parquet":
+                frame.to_parquet(handle, index=False)
+            else:
+                frame.to_csv(handle, sep="," if kind == "csv" else "\t", index=False)
+
+    _atomic_write(path, write)
+
+
+# ----------------------------------------------------------------------------- dispatch
+
+_READERS = {
+    "meme": read_meme,
+    "jaspar": read_jaspar,
+    "homer": read_homer,
+    "table": read_motif_table,
+}
+_WRITERS = {
+    "meme": write_meme,
+    "jaspar": write_jaspar,
+    "homer": write_homer,
+    "table": write_motif_table,
+}
+
+
+def _format_of(path: Path, format: str | None) -> str:
+    if format is not None:
+        if format not in _READERS:
+            raise ValueError(
+                f"unknown motif format {format!r}; known formats: {', '.join(_READERS)}"
+            )
+        return format
+    suffix = _suffix(path)
+    if suffix not in _EXTENSIONS:
+        raise ValueError(
+            f"cannot tell the motif format of {path} from its extension {suffix!r}; known "
+            f"extensions: {', '.join(_EXTENSIONS)} (each optionally .gz); or pass format= one "
+            f"of {', '.join(_READERS)}"
+        )
+    return _EXTENSIONS[suffix]
+
+
+def read_motifs(path, format: str | None = None) -> list[Motif]:
+    """Read a motif file of any supported format.
+
+    Parameters
+    ----------
+    path : str or Path
+        Motif file; the format follows the extension (``.meme``, ``.jaspar``, ``.pfm``,
+        ``.motif``, ``.homer``, ``.tsv``, ``.csv``, ``.parquet``, each optionally ``.gz``).
+    format : {"meme", "jaspar", "homer", "table"}, optional
+        Overrides the extension.
+
+    Returns
+    -------
+    list of Motif
+    """
+    path = Path(path)
+    return _READERS[_format_of(path, format)](path)
+
+
+def write_motifs(motifs: Iterable[Motif], path, format: str | None = None) -> None:
+    """Write motifs in the format given by ``format`` or by the extension of ``path``.
+
+    Parameters
+    ----------
+    motifs : iterable of Motif
+    path : str or Path
+        Target file (extensions as for :func:`read_motifs`).
+    format : {"meme", "jaspar", "homer", "table"}, optional
+        Overrides the extension.
+    """
+    path = Path(path)
+    _WRITERS[_format_of(path, format)](motifs, path)
+
+
+def load_motif_db(name_or_path) -> list[Motif]:
+    """Load a bundled motif database by name, or any motif file by path.
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        ``"jaspar2024"``: JASPAR 2024 CORE vertebrates, non-redundant (879 motifs, named by
+        matrix ID with the TF name as ``alt_name``, ``source="JASPAR2024"``). Anything else is
+        read with :func:`read_motifs`.
+
+    Returns
+    -------
+    list of Motif
+    """
+    if isinstance(name_or_path, str) and name_or_path.lower() in _BUNDLED:
+        file_name, source = _BUNDLED[name_or_path.lower()]
+        with resources.as_file(resources.files("iqmodel.data") / file_name) as path:
+            return read_meme(path, source=source)
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise ValueError(
+            f"unknown motif database {str(name_or_path)!r}: it is neither a bundled database "
+            f"({', '.join(_BUNDLED)}) nor an existing file"
+        )
+    return read_motifs(path)
