@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
+# numba's OpenMP threads otherwise spin between parallel calls and starve the NumPy/BLAS work
+# running in between (PREGO alternates the two); must be set before the runtime loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from iqmodel.motifs import Motif
 
 __version__ = "0.1.0"

@@ -1,0 +1,821 @@
+"""PREGO: learn one motif (PWM + spatial profile) whose binding energy explains a response.
+
+Spec section 6. A gapped k-mer screen picks seed words (:func:`screen_kmers`); from each seed a
+coordinate search over the PWM rows and the spatial weights maximises the summed squared
+correlation between the motif's *linear* energy (sum of weighted window probabilities) and each
+response column (:func:`fit_motif`). :func:`fit_motifs` learns several motifs one after another
+on smoothed residuals (spec 6.7).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from iqmodel._parallel import thread_limit
+from iqmodel.energy import compute_energies
+from iqmodel.motifs import Motif, spatial_frame_start
+from iqmodel.sampling import quantile_matched_sample
+from iqmodel.seq import encode
+
+__all__ = [
+    "PregoMultiResult",
+    "PregoResult",
+    "calculate_bins",
+    "fit_motif",
+    "fit_motifs",
+    "ks_statistic",
+    "screen_kmers",
+]
+
+RESOLUTIONS = (0.05, 0.02, 0.01, 0.005)  # PWM step per phase (spec 6.5)
+SPATIAL_STEPS = (0.01, 0.01, 0.01, 0.005)  # spatial weight step per phase
+MAX_ITERATIONS_PER_PHASE = 2000  # safety stop; the reference has none
+_LETTERS = np.array(list("ACGT"))
+# the 20 moves on one PWM row: +-1 on one letter, +1 on a pair, -1 on a pair
+_MOVES = np.array(
+    [np.eye(4)[c] for c in range(4)]
+    + [-np.eye(4)[c] for c in range(4)]
+    + [np.eye(4)[a] + np.eye(4)[b] for a in range(4) for b in range(a + 1, 4)]
+    + [-(np.eye(4)[a] + np.eye(4)[b]) for a in range(4) for b in range(a + 1, 4)]
+)
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def _check_response(response, n_seqs: int) -> np.ndarray:
+    """Response as float64 (n_seqs, R) with clear errors."""
+    values = np.asarray(response, dtype=float)
+    if values.ndim == 1:
+        values = values[:, None]
+    if values.ndim != 2 or values.shape[1] == 0:
+        raise ValueError(f"response must be 1-D or 2-D (n_seqs, n_columns), got {values.shape}")
+    if values.shape[0] != n_seqs:
+        raise ValueError(
+            f"response has {values.shape[0]} rows but there are {n_seqs} sequences; "
+            "pass one response value (row) per sequence"
+        )
+    bad = np.argwhere(~np.isfinite(values))
+    if len(bad):
+        raise ValueError(
+            f"response has a non-finite value (NaN or inf) at row {bad[0][0]}, column "
+            f"{bad[0][1]}; drop or impute those sequences first"
+        )
+    constant = np.flatnonzero(values.std(axis=0) == 0)
+    if len(constant):
+        raise ValueError(f"response column {constant[0]} is constant; a motif cannot explain it")
+    return values
+
+
+def _is_binary(values: np.ndarray) -> bool:
+    return values.shape[1] == 1 and np.isin(values, (0.0, 1.0)).all()
+
+
+def _resolve_metric(metric, values: np.ndarray) -> str:
+    if metric is None:
+        return "ks" if _is_binary(values) else "r2"
+    if metric not in ("r2", "ks"):
+        raise ValueError(f"metric must be 'r2', 'ks' or None, got {metric!r}")
+    if metric == "ks" and not _is_binary(values):
+        raise ValueError(
+            "metric='ks' needs a single binary (0/1) response column; use metric='r2' for a "
+            "continuous or multi-column response"
+        )
+    return metric
+
+
+def _encode_equal_length(seqs) -> np.ndarray:
+    codes = encode(seqs)
+    if codes.shape[0] < 3:
+        raise ValueError(f"PREGO needs at least 3 sequences, got {codes.shape[0]}")
+    return codes
+
+
+def calculate_bins(seq_length: int, bin_size: int | None = None, n_bins: int | None = None):
+    """Spatial bin size and count for sequences of ``seq_length`` bp (spec 6.2).
+
+    Returns
+    -------
+    (bin_size, n_bins) : tuple of int
+        ``n_bins`` is odd and ``n_bins * bin_size <= seq_length``.
+    """
+    if bin_size is None and n_bins is None:
+        bin_size = min(40, seq_length // 3)
+    if bin_size is not None and n_bins is None:
+        n_bins = seq_length // bin_size if bin_size > 0 else 0
+        n_bins -= 1 if n_bins % 2 == 0 else 0
+    elif n_bins is not None and bin_size is None:
+        bin_size = seq_length // n_bins if n_bins > 0 else 0
+    if bin_size < 1 or n_bins < 1:
+        raise ValueError(
+            f"cannot fit spatial bins into {seq_length}-bp sequences (bin_size={bin_size}, "
+            f"n_bins={n_bins}); use longer sequences or smaller bins"
+        )
+    if n_bins % 2 == 0:
+        raise ValueError(f"n_bins must be odd (a profile symmetric about a centre), got {n_bins}")
+    if n_bins * bin_size > seq_length:
+        raise ValueError(
+            f"the spatial frame ({n_bins} bins x {bin_size} bp = {n_bins * bin_size} bp) is longer "
+            f"than the sequences ({seq_length} bp); pass fewer or smaller bins"
+        )
+    return int(bin_size), int(n_bins)
+
+
+def _crop(codes: np.ndarray, n_bins: int, bin_size: int) -> np.ndarray:
+    start = spatial_frame_start(codes.shape[1], n_bins, bin_size)
+    return np.ascontiguousarray(codes[:, start : start + n_bins * bin_size])
+
+
+# ----------------------------------------------------------------------------- k-mer screen
+
+
+def _key_to_pattern(key: int, k: int) -> str:
+    letters = "".join(_LETTERS[(key >> (2 * (k - 1 - j))) & 3] for j in range(k))
+    split = (key >> (2 * k)) & 15
+    gap = key >> (2 * k + 4)
+    return letters if gap == 0 else letters[:split] + "*" * gap + letters[split:]
+
+
+def screen_kmers(
+    seqs,
+    response,
+    *,
+    k: int = 8,
+    min_gap: int = 0,
+    max_gap: int = 1,
+    min_cor: float = 0.08,
+    sequence_length: int | None = None,
+) -> pd.DataFrame:
+    """Correlate the count of every (gapped) k-mer with each response column (spec 6.3).
+
+    Parameters
+    ----------
+    seqs : list of str or int8 array (n_seqs, length)
+        Equal-length sequences; only the forward strand is counted.
+    response : array (n_seqs,) or (n_seqs, R)
+    k : int, default 8
+        Letters per pattern.
+    min_gap, max_gap : int, default 0, 1
+        One internal gap of this many bases (after the 2nd..(k-2)th letter); 0 = contiguous.
+    min_cor : float, default 0.08
+        Keep patterns with ``max_r2 > min_cor**2``.
+    sequence_length : int, optional
+        Screen only the central part of each sequence.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``kmer`` (gaps as ``*``), ``max_r2``, ``avg_n`` (mean count), ``avg_var``
+        (count variance) and one signed correlation per response column (``r_0``, ...), sorted by
+        ``max_r2`` descending. Counts are capped at 19 per sequence.
+    """
+    from iqmodel._kernels import prego as kernels
+
+    codes = _encode_equal_length(seqs)
+    values = _check_response(response, codes.shape[0])
+    if not 4 <= k <= 12:
+        raise ValueError(f"k must be between 4 and 12, got {k}")
+    if not 0 <= min_gap <= max_gap <= 15:
+        raise ValueError(f"need 0 <= min_gap <= max_gap <= 15, got {min_gap}, {max_gap}")
+    if sequence_length is not None and sequence_length < codes.shape[1]:
+        start = (codes.shape[1] - sequence_length) // 2
+        codes = np.ascontiguousarray(codes[:, start : start + sequence_length])
+    keys, seq_index, counts = kernels.kmer_occurrences(codes, k, min_gap, max_gap)
+    columns = [f"r_{r}" for r in range(values.shape[1])]
+    if len(keys) == 0:
+        return pd.DataFrame(columns=["kmer", "max_r2", "avg_n", "avg_var", *columns])
+    unique, inverse = np.unique(keys, return_inverse=True)
+    n = codes.shape[0]
+    counts = counts.astype(float)
+    sum_c = np.bincount(inverse, weights=counts, minlength=len(unique))
+    sum_c2 = np.bincount(inverse, weights=counts**2, minlength=len(unique))
+    mean_c = sum_c / n
+    var_c = sum_c2 / n - mean_c**2
+    y_mean = values.mean(axis=0)
+    y_var = values.var(axis=0)
+    r = np.empty((len(unique), values.shape[1]))
+    for col in range(values.shape[1]):
+        sum_cy = np.bincount(
+            inverse, weights=counts * values[seq_index, col], minlength=len(unique)
+        )
+        cov = sum_cy / n - mean_c * y_mean[col]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r[:, col] = cov / np.sqrt(var_c * y_var[col])
+    r = np.nan_to_num(r)
+    max_r2 = (r**2).max(axis=1)
+    keep = np.flatnonzero(max_r2 > min_cor**2)
+    keep = keep[np.argsort(-max_r2[keep], kind="stable")]
+    table = pd.DataFrame(
+        {
+            "kmer": [_key_to_pattern(int(key), k) for key in unique[keep]],
+            "max_r2": max_r2[keep],
+            "avg_n": mean_c[keep],
+            "avg_var": var_c[keep],
+        }
+    )
+    for col, name in enumerate(columns):
+        table[name] = r[keep, col]
+    return table.reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- optimiser
+
+
+def _pad_seed(seed: str, motif_length: int) -> str:
+    seed = seed.upper().replace("N", "*")
+    pad = max(motif_length - len(seed), 0)
+    return "*" * (pad // 2) + seed + "*" * (pad - pad // 2)
+
+
+def _initial_pwm(seed: str, unif_prior: float) -> np.ndarray:
+    pwm = np.full((len(seed), 4), 0.25)
+    for k, letter in enumerate(seed):
+        if letter != "*":
+            pwm[k] = unif_prior
+            pwm[k, "ACGT".index(letter)] = 1 - 3 * unif_prior
+    return pwm
+
+
+def _r2_score(var_e, cov_ey, var_y):
+    """Summed squared correlation over response columns; arrays broadcast over candidates."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = (cov_ey**2 / (var_e[..., None] * var_y)).sum(axis=-1)
+    return np.where(var_e > 0, score, 0.0)
+
+
+@dataclass
+class _Optimiser:
+    """State of one PREGO optimisation (spec 6.5) on cropped sequences."""
+
+    codes: np.ndarray  # int8 (n, frame)
+    y: np.ndarray  # float64 (n, R)
+    probs: np.ndarray  # (L, 4), rows sum to 1
+    weights: np.ndarray  # (B,)
+    bin_size: int
+    fold: bool
+    bidirect: bool
+    min_nuc_prob: float
+    improve_epsilon: float
+    trace: list = field(default_factory=list)
+
+    def __post_init__(self):
+        from iqmodel._kernels import prego as kernels
+
+        n, length = self.codes.shape[0], self.probs.shape[0]
+        self.layout = kernels.sequence_layout(self.codes, length)
+        self.d = np.zeros((n, length, 4))
+        self.g = np.zeros((n, len(self.weights)))
+        self.y_centred = self.y - self.y.mean(axis=0)
+        self.var_y = self.y.var(axis=0)
+
+    def _tables(self) -> np.ndarray:
+        """k-mer lookup tables of the current probabilities (both strands)."""
+        from iqmodel._kernels import energy as energy_kernels
+
+        length = self.probs.shape[0]
+        factors = np.zeros((length, 5, 2))
+        factors[:, :4, 0] = self.probs
+        if self.bidirect:
+            factors[:, :4, 1] = self.probs[::-1, ::-1]
+        n_blocks = np.array([(length + energy_kernels.KMER - 1) // energy_kernels.KMER])
+        zero = np.zeros(1, dtype=np.int64)
+        return energy_kernels.build_tables(factors, np.array([length]), zero, n_blocks, zero)
+
+    def _refresh(self, row_derivatives: bool) -> np.ndarray:
+        """Recompute the bin sums (and row derivatives); returns the linear energy (n,)."""
+        from iqmodel._kernels import prego as kernels
+
+        kernels.derivatives(
+            self.codes,
+            *self.layout,
+            self._tables(),
+            self.probs,
+            self.weights,
+            self.bin_size,
+            self.fold,
+            row_derivatives,
+            self.d,
+            self.g,
+        )
+        return self.g @ self.weights
+
+    def score_of(self, energy: np.ndarray) -> float:
+        centred = energy - energy.mean()
+        var_e = np.array(centred @ centred / len(energy))
+        cov_ey = centred @ self.y_centred / len(energy)
+        return float(_r2_score(var_e, cov_ey, self.var_y))
+
+    def _best_pwm_move(self, energy, resolution):
+        from iqmodel._kernels import prego as kernels
+
+        cov_ed, cov_dd, cov_dy = kernels.centred_row_statistics(self.d, energy, self.y)
+        centred = energy - energy.mean()
+        var_e = centred @ centred / len(energy)
+        cov_ey = centred @ self.y_centred / len(energy)
+        candidates = self.probs[:, None, :] + resolution * _MOVES[None, :, :]  # (L, 20, 4)
+        candidates = np.where(candidates <= 0, self.min_nuc_prob, candidates)
+        delta = candidates - self.probs[:, None, :]
+        new_var = (
+            var_e
+            + 2 * np.einsum("kmc,kc->km", delta, cov_ed)
+            + np.einsum("kmc,kcd,kmd->km", delta, cov_dd, delta)
+        )
+        new_cov = cov_ey + np.einsum("kmc,kcr->kmr", delta, cov_dy)
+        scores = _r2_score(new_var, new_cov, self.var_y)
+        k, move = np.unravel_index(np.argmax(scores), scores.shape)
+        return float(scores[k, move]), int(k), candidates[k, move]
+
+    def _best_spatial_move(self, energy, step, current):
+        n_bins = len(self.weights)
+        searchable = n_bins // 2 + 1 if self.fold else n_bins
+        centred_g = self.g[:, :searchable] - self.g[:, :searchable].mean(axis=0)
+        centred_e = energy - energy.mean()
+        n = len(energy)
+        var_e = centred_e @ centred_e / n
+        cov_eg = centred_e @ centred_g / n
+        var_g = (centred_g**2).sum(axis=0) / n
+        cov_ey = centred_e @ self.y_centred / n
+        cov_gy = centred_g.T @ self.y_centred / n  # (bins, R)
+        best = (current, -1, 0.0)
+        for b in range(searchable):
+            for sign in (1.0, -1.0):
+                if sign < 0 and self.weights[b] - step < 0:
+                    continue
+                s = sign * step
+                score = float(
+                    _r2_score(
+                        np.array(var_e + 2 * s * cov_eg[b] + s * s * var_g[b]),
+                        cov_ey + s * cov_gy[b],
+                        self.var_y,
+                    )
+                )
+                if score > best[0]:
+                    best = (score, b, s)
+                    break  # the reference tries -step only when +step did not improve
+        return best
+
+    def _symmetrise(self):
+        if self.fold:
+            centre = len(self.weights) // 2
+            for offset in range(1, centre + 1):
+                self.weights[centre + offset] = self.weights[centre - offset]
+
+    def run(self, optimize_pwm: bool, optimize_spatial: bool) -> float:
+        self._symmetrise()
+        score = self.score_of(self._refresh(False))
+        for phase, (resolution, step) in enumerate(zip(RESOLUTIONS, SPATIAL_STEPS, strict=True)):
+            for iteration in range(MAX_ITERATIONS_PER_PHASE):
+                previous = score
+                energy = self._refresh(optimize_pwm)
+                if optimize_pwm:
+                    move_score, k, row = self._best_pwm_move(energy, resolution)
+                    if move_score > score:  # never apply a move that lowers the score
+                        row = np.maximum(row, self.min_nuc_prob)
+                        self.probs[k] = row / row.sum()
+                        score = move_score
+                        self.trace.append((phase, iteration, "pwm", k, score))
+                        if optimize_spatial:
+                            energy = self._refresh(False)  # fresh bin sums after the PWM move
+                if optimize_spatial:
+                    move_score, b, s = self._best_spatial_move(energy, step, score)
+                    if b >= 0:
+                        self.weights[b] += s
+                        self.weights /= 1 + s
+                        self._symmetrise()
+                        score = move_score
+                        self.trace.append((phase, iteration, "spatial", b, score))
+                if score <= previous + self.improve_epsilon:
+                    break
+        return score
+
+
+# ----------------------------------------------------------------------------- results
+
+
+def ks_statistic(energy: np.ndarray, labels: np.ndarray) -> float:
+    """One-sided KS D of a binary label against a score (spec 6.5 "ks").
+
+    Ranking by decreasing score, the largest (fraction of 1s seen - fraction of 0s seen); tied
+    scores enter together.
+    """
+    labels = np.asarray(labels).ravel() > 0.5
+    n_pos, n_neg = labels.sum(), (~labels).sum()
+    if n_pos == 0 or n_neg == 0:
+        raise ValueError("the KS statistic needs both 0 and 1 labels")
+    order = np.argsort(-energy, kind="stable")
+    sorted_energy = energy[order]
+    curve = np.cumsum(np.where(labels[order], 1.0 / n_pos, -1.0 / n_neg))
+    last_of_tie = np.r_[sorted_energy[1:] != sorted_energy[:-1], True]
+    return float(max(curve[last_of_tie].max(), 0.0))
+
+
+def _column_scores(prediction: np.ndarray, values: np.ndarray, metric: str) -> np.ndarray:
+    if metric == "ks":
+        return np.array([ks_statistic(prediction, values[:, 0])])
+    finite = np.isfinite(prediction)
+    out = np.zeros(values.shape[1])
+    if finite.sum() > 2 and prediction[finite].std() > 0:
+        for r in range(values.shape[1]):
+            out[r] = np.corrcoef(prediction[finite], values[finite, r])[0, 1] ** 2
+    return out
+
+
+@dataclass(frozen=True)
+class PregoResult:
+    """A motif learned by :func:`fit_motif`.
+
+    Attributes
+    ----------
+    motif : Motif
+        The PWM (rows sum to 1) with its spatial profile (``spatial``, ``bin_size``); it scores
+        the central ``n_bins * bin_size`` bases of a sequence.
+    score : ndarray, shape (R,)
+        Per response column: squared correlation of :meth:`predict` with the response (metric
+        ``"r2"``) or the one-sided KS D (``"ks"``), on the sequences it was fitted on.
+    metric : str
+    seed : str
+        The padded seed k-mer the optimisation started from (``*`` = uniform position).
+    kmers : DataFrame or None
+        The k-mer screen table (None when a seed was given).
+    trace : DataFrame
+        One row per accepted move: phase, iteration, kind (``pwm``/``spatial``), position or
+        bin, and the objective (summed r^2 of the linear energy) after it.
+    bidirect : bool
+    """
+
+    motif: Motif
+    score: np.ndarray
+    metric: str
+    seed: str
+    kmers: pd.DataFrame | None
+    trace: pd.DataFrame
+    bidirect: bool = True
+
+    @property
+    def consensus(self) -> str:
+        """Consensus string of the learned PWM (thresholds 0.6 / 0.85, as PREGO)."""
+        return self.motif.consensus(0.6, 0.85)
+
+    def predict(self, seqs, *, n_jobs: int | None = None) -> np.ndarray:
+        """Log energy (nats) of the motif on sequences, with PREGO's prior 0 (spec 6.6).
+
+        Uses the library's energy engine; shape (n_seqs,).
+        """
+        return compute_energies(
+            seqs, [self.motif], prior=0.0, bidirect=self.bidirect, n_jobs=n_jobs
+        )[:, 0]
+
+
+# ----------------------------------------------------------------------------- fitting
+
+
+def _initial_state(seed, motif_length, unif_prior, n_bins):
+    """(seed string, probs, weights or None) from a seed k-mer, a Motif or nothing."""
+    if isinstance(seed, Motif):
+        weights = None
+        if seed.spatial is not None and seed.n_bins == n_bins:
+            weights = np.array(seed.spatial, dtype=float)
+        return seed.consensus(0.6, 0.85) or seed.name, np.array(seed.pwm), weights
+    if not isinstance(seed, str) or not seed or set(seed.upper()) - set("ACGTN*"):
+        raise ValueError(
+            f"seed must be a k-mer of A, C, G, T and '*' (wildcard), a Motif or None; got {seed!r}"
+        )
+    padded = _pad_seed(seed, motif_length)
+    return padded, _initial_pwm(padded, unif_prior), None
+
+
+def _optimise(
+    codes,
+    values,
+    seed,
+    *,
+    motif_length,
+    bin_size,
+    n_bins,
+    bidirect,
+    symmetrize,
+    optimize_pwm,
+    optimize_spatial,
+    unif_prior,
+    min_nuc_prob,
+    improve_epsilon,
+):
+    """One optimisation from one seed; returns (seed string, Motif, trace)."""
+    padded, probs, weights = _initial_state(seed, motif_length, unif_prior, n_bins)
+    if weights is None:
+        weights = np.full(n_bins, 1.0 / n_bins)
+    optimiser = _Optimiser(
+        codes=_crop(codes, n_bins, bin_size),
+        y=values,
+        probs=np.maximum(probs, min_nuc_prob)
+        / np.maximum(probs, min_nuc_prob).sum(axis=1)[:, None],
+        weights=weights,
+        bin_size=bin_size,
+        fold=symmetrize and bidirect,
+        bidirect=bidirect,
+        min_nuc_prob=min_nuc_prob,
+        improve_epsilon=improve_epsilon,
+    )
+    optimiser.run(optimize_pwm, optimize_spatial)
+    motif = Motif("prego", optimiser.probs, spatial=optimiser.weights, bin_size=bin_size)
+    trace = pd.DataFrame(optimiser.trace, columns=["phase", "iteration", "kind", "index", "score"])
+    return padded, motif, trace
+
+
+def _edit_distance_at_most_one(a: str, b: str) -> bool:
+    """Optimal-string-alignment distance <= 1 (one substitution, indel or adjacent swap)."""
+    if a == b:
+        return True
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        i, j = diff[0], diff[-1]
+        return len(diff) == 2 and j == i + 1 and a[i] == b[j] and a[j] == b[i]
+    if abs(len(a) - len(b)) != 1:
+        return False
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _candidate_seeds(table: pd.DataFrame, max_candidates: int) -> list[str]:
+    """Top k-mers, keeping only the best of each group of near-identical words (spec 6.4)."""
+    chosen: list[str] = []
+    for kmer in table["kmer"].head(max_candidates):
+        if not any(_edit_distance_at_most_one(kmer, other) for other in chosen):
+            chosen.append(kmer)
+    return chosen
+
+
+def _rng(random_state) -> np.random.Generator:
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    return np.random.default_rng(random_state)
+
+
+def fit_motif(
+    seqs,
+    response,
+    *,
+    seed: str | Motif | None = None,
+    motif_length: int = 15,
+    bin_size: int | None = None,
+    n_bins: int | None = None,
+    bidirect: bool = True,
+    symmetrize: bool = True,
+    optimize_pwm: bool = True,
+    optimize_spatial: bool = True,
+    multi_kmers: bool = True,
+    max_candidates: int = 10,
+    val_frac: float = 0.1,
+    sample_frac: float | None = None,
+    metric: str | None = None,
+    kmer_length: int = 8,
+    min_gap: int = 0,
+    max_gap: int = 1,
+    min_kmer_cor: float = 0.08,
+    kmer_sequence_length: int | None = None,
+    unif_prior: float = 0.05,
+    min_nuc_prob: float = 1e-3,
+    improve_epsilon: float = 1e-4,
+    random_state=None,
+    n_jobs: int | None = None,
+) -> PregoResult:
+    """Learn one motif whose energy explains ``response`` (PREGO, spec 6.1-6.6).
+
+    Parameters
+    ----------
+    seqs : list of str or int8 array (n_seqs, length)
+        Equal-length sequences.
+    response : array (n_seqs,) or (n_seqs, R)
+        Continuous response(s) (objective: sum of per-column r^2) or one binary 0/1 column.
+    seed : str, Motif or None
+        ``None``: k-mer screen (several candidate seeds with ``multi_kmers``); a k-mer with
+        ``*`` wildcards (padded to ``motif_length``); or a Motif to start from.
+    motif_length : int, default 15
+    bin_size, n_bins : int, optional
+        Spatial bins (spec 6.2; default 40-bp bins filling the sequence, odd count).
+    bidirect, symmetrize : bool, default True
+        Score both strands; keep the spatial profile symmetric about the centre bin.
+    optimize_pwm, optimize_spatial : bool, default True
+    multi_kmers : bool, default True
+        Try up to ``max_candidates`` seeds, each fitted on ``1 - val_frac`` of the sequences and
+        scored on the held-out rest; the best is refitted on all sequences (spec 6.4).
+    sample_frac : float, optional
+        Run the seed search on a quantile-matched sample of this fraction.
+    metric : {"r2", "ks"} or None
+        How seeds are compared and the result scored; None: "ks" for a binary response.
+        The optimiser itself always maximises r^2 of the linear energy (spec 6.5 default).
+    kmer_length, min_gap, max_gap, min_kmer_cor, kmer_sequence_length
+        k-mer screen settings (:func:`screen_kmers`).
+    unif_prior, min_nuc_prob, improve_epsilon : float
+        Seed background probability, probability floor, per-phase stop threshold.
+    random_state : int, Generator or None
+        Drives the validation split and sampling.
+    n_jobs : int or None
+        Threads for the kernels; results do not depend on it.
+
+    Returns
+    -------
+    PregoResult
+    """
+    codes = _encode_equal_length(seqs)
+    values = _check_response(response, codes.shape[0])
+    metric = _resolve_metric(metric, values)
+    bin_size, n_bins = calculate_bins(codes.shape[1], bin_size, n_bins)
+    if not isinstance(motif_length, (int, np.integer)) or motif_length < 1:
+        raise ValueError(f"motif_length must be a positive integer, got {motif_length!r}")
+    if motif_length > n_bins * bin_size:
+        raise ValueError(
+            f"motif_length {motif_length} is longer than the spatial frame ({n_bins * bin_size} bp)"
+        )
+    if not 0 < val_frac < 1:
+        raise ValueError(f"val_frac must be in (0, 1), got {val_frac!r}")
+    rng = _rng(random_state)
+    settings = dict(
+        motif_length=motif_length,
+        bin_size=bin_size,
+        n_bins=n_bins,
+        bidirect=bidirect,
+        symmetrize=symmetrize,
+        optimize_pwm=optimize_pwm,
+        optimize_spatial=optimize_spatial,
+        unif_prior=unif_prior,
+        min_nuc_prob=min_nuc_prob,
+        improve_epsilon=improve_epsilon,
+    )
+    screen = dict(
+        k=kmer_length,
+        min_gap=min_gap,
+        max_gap=max_gap,
+        min_cor=min_kmer_cor,
+        sequence_length=kmer_sequence_length,
+    )
+    with thread_limit(n_jobs):
+        kmers = None
+        if seed is None:
+            search = np.arange(len(codes))
+            if sample_frac is not None:
+                search = quantile_matched_sample(values[:, 0], sample_frac, rng)
+            kmers = screen_kmers(codes[search], values[search], **screen)
+            if kmers.empty:  # spec 6.3: retry with half the threshold, then a blank seed
+                kmers = screen_kmers(
+                    codes[search], values[search], **{**screen, "min_cor": min_kmer_cor / 2}
+                )
+            candidates = _candidate_seeds(kmers, max_candidates if multi_kmers else 1)
+            if not candidates:
+                seed = "*" * motif_length
+            elif len(candidates) == 1:
+                seed = candidates[0]
+            else:
+                seed = _best_candidate(
+                    codes[search], values[search], candidates, metric, val_frac, rng, settings
+                )
+        padded, motif, trace = _optimise(codes, values, seed, **settings)
+        result = PregoResult(
+            motif, np.zeros(values.shape[1]), metric, padded, kmers, trace, bidirect
+        )
+        score = _column_scores(result.predict(codes), values, metric)
+    return PregoResult(motif, score, metric, padded, kmers, trace, bidirect)
+
+
+def _best_candidate(codes, values, candidates, metric, val_frac, rng, settings) -> str:
+    """Seed whose motif, fitted on a training split, scores best on the validation split."""
+    if metric == "ks":  # stratified: the same fraction of each class
+        positive = np.flatnonzero(values[:, 0] > 0.5)
+        negative = np.flatnonzero(values[:, 0] <= 0.5)
+        validation = np.sort(
+            np.concatenate(
+                [
+                    rng.choice(group, max(1, int(len(group) * val_frac)), replace=False)
+                    for group in (positive, negative)
+                ]
+            )
+        )
+    else:
+        validation = quantile_matched_sample(values[:, 0], val_frac, rng)
+    training = np.setdiff1d(np.arange(len(codes)), validation)
+    best_seed, best_score = candidates[0], -np.inf
+    for candidate in candidates:
+        _, motif, _ = _optimise(codes[training], values[training], candidate, **settings)
+        prediction = compute_energies(
+            codes[validation], [motif], prior=0.0, bidirect=settings["bidirect"]
+        )[:, 0]
+        score = _column_scores(prediction, values[validation], metric).sum()
+        if score > best_score:
+            best_seed, best_score = candidate, score
+    return best_seed
+
+
+# ----------------------------------------------------------------------------- several motifs
+
+
+def _smooth_by_order(values: np.ndarray, order_by: np.ndarray, window: int) -> np.ndarray:
+    """Centred rolling mean of ``values`` after sorting rows by ``order_by`` (partial ends)."""
+    order = np.argsort(order_by, kind="stable")
+    sorted_values = values[order]
+    cumulative = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(sorted_values, axis=0)])
+    n = len(values)
+    half_left = (window - 1) // 2
+    half_right = window // 2
+    positions = np.arange(n)
+    lo = np.clip(positions - half_left, 0, n)
+    hi = np.clip(positions + half_right + 1, 0, n)
+    smoothed_sorted = (cumulative[hi] - cumulative[lo]) / (hi - lo)[:, None]
+    smoothed = np.empty_like(smoothed_sorted)
+    smoothed[order] = smoothed_sorted
+    return smoothed
+
+
+def _ols(design: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Least-squares coefficients with intercept, shape (n_features + 1, R)."""
+    with_intercept = np.column_stack([np.ones(len(design)), design])
+    return np.linalg.lstsq(with_intercept, values, rcond=None)[0]
+
+
+@dataclass(frozen=True)
+class PregoMultiResult:
+    """Motifs learned one after another by :func:`fit_motifs`.
+
+    Attributes
+    ----------
+    results : list of PregoResult
+    coefficients : ndarray, shape (n_motifs + 1, R)
+        Least-squares combination (intercept first) of the motifs' log energies.
+    stats : DataFrame
+        Per motif: its own score, the combined model's score and the improvement.
+    """
+
+    results: list
+    coefficients: np.ndarray
+    stats: pd.DataFrame
+
+    @property
+    def motifs(self) -> list[Motif]:
+        return [r.motif for r in self.results]
+
+    def predict_energies(self, seqs, *, n_jobs: int | None = None) -> np.ndarray:
+        """Log energy of each motif, shape (n_seqs, n_motifs)."""
+        return np.column_stack([r.predict(seqs, n_jobs=n_jobs) for r in self.results])
+
+    def predict(self, seqs, *, n_jobs: int | None = None) -> np.ndarray:
+        """Combined prediction, shape (n_seqs, R)."""
+        energies = self.predict_energies(seqs, n_jobs=n_jobs)
+        return self.coefficients[0] + energies @ self.coefficients[1:]
+
+
+def fit_motifs(seqs, response, n_motifs: int, *, smooth_k: int = 100, **kwargs) -> PregoMultiResult:
+    """Learn ``n_motifs`` motifs sequentially on smoothed residuals (spec 6.7).
+
+    Motif 1 is fitted on the response; motif i on ``y - smooth(y | combined prediction)``,
+    where the smooth is a centred rolling mean of width ``min(smooth_k, n)`` over the peaks
+    sorted by the current least-squares combination of the motifs found so far.
+
+    Parameters
+    ----------
+    seqs, response
+        As for :func:`fit_motif`.
+    n_motifs : int
+    smooth_k : int, default 100
+    **kwargs
+        Passed to :func:`fit_motif` (metric ``"r2"`` is used for motifs after the first).
+
+    Returns
+    -------
+    PregoMultiResult
+    """
+    if not isinstance(n_motifs, (int, np.integer)) or n_motifs < 1:
+        raise ValueError(f"n_motifs must be a positive integer, got {n_motifs!r}")
+    codes = _encode_equal_length(seqs)
+    values = _check_response(response, codes.shape[0])
+    results, rows = [], []
+    energies = np.empty((len(codes), 0))
+    target = values
+    combined_score = 0.0
+    for i in range(n_motifs):
+        options = dict(kwargs) if i == 0 else {**kwargs, "metric": "r2"}
+        result = fit_motif(codes, target, **options)
+        results.append(result)
+        energies = np.column_stack([energies, result.predict(codes)])
+        coefficients = _ols(energies, values)
+        fitted = coefficients[0] + energies @ coefficients[1:]
+        new_score = float(
+            sum(np.corrcoef(fitted[:, r], values[:, r])[0, 1] ** 2 for r in range(values.shape[1]))
+        )
+        rows.append(
+            {
+                "motif": i + 1,
+                "consensus": result.consensus,
+                "seed": result.seed,
+                "score": float(result.score.sum()),
+                "combined_score": new_score,
+                "improvement": new_score - combined_score,
+            }
+        )
+        combined_score = new_score
+        window = min(smooth_k, len(codes))
+        target = values - _smooth_by_order(values, fitted[:, 0], window)
+    return PregoMultiResult(results, coefficients, pd.DataFrame(rows))
