@@ -541,11 +541,34 @@ def _edit_distance_at_most_one(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
+def _shifted_copy(a: str, b: str, max_shift: int = 3, min_overlap: int = 5) -> bool:
+    """Whether ``b`` reads as ``a`` moved by up to ``max_shift`` bases (``*`` matches anything).
+
+    Such seeds start the optimiser on the same site, and their padded 15-bp seeds converge to
+    the same motif.
+    """
+    for shift in range(-max_shift, max_shift + 1):
+        matches = 0
+        for i, letter in enumerate(a):
+            j = i + shift
+            if 0 <= j < len(b) and letter != "*" and b[j] != "*":
+                if letter != b[j]:
+                    break
+                matches += 1
+        else:
+            if matches >= min_overlap:
+                return True
+    return False
+
+
 def _candidate_seeds(table: pd.DataFrame, max_candidates: int) -> list[str]:
-    """Top k-mers, keeping only the best of each group of near-identical words (spec 6.4)."""
+    """Top k-mers, skipping near-identical and shifted copies of better ones (spec 6.4)."""
     chosen: list[str] = []
     for kmer in table["kmer"].head(max_candidates):
-        if not any(_edit_distance_at_most_one(kmer, other) for other in chosen):
+        if not any(
+            _edit_distance_at_most_one(kmer, other) or _shifted_copy(other, kmer)
+            for other in chosen
+        ):
             chosen.append(kmer)
     return chosen
 
@@ -683,16 +706,16 @@ def fit_motif(
 
 
 def _best_candidate(codes, values, candidates, metric, val_frac, rng, settings) -> str:
-    """Seed whose motif, fitted on a training split, scores best on the validation split."""
+    """Seed whose motif, fitted on a training split, best predicts the validation split.
+
+    Candidates are ranked by the summed r^2 of the log energy on the validation rows (for a
+    binary response too: smoother than the KS statistic on a small split).
+    """
     if metric == "ks":  # stratified: the same fraction of each class
-        positive = np.flatnonzero(values[:, 0] > 0.5)
-        negative = np.flatnonzero(values[:, 0] <= 0.5)
+        groups = (np.flatnonzero(values[:, 0] > 0.5), np.flatnonzero(values[:, 0] <= 0.5))
         validation = np.sort(
             np.concatenate(
-                [
-                    rng.choice(group, max(1, int(len(group) * val_frac)), replace=False)
-                    for group in (positive, negative)
-                ]
+                [rng.choice(g, max(1, int(len(g) * val_frac)), replace=False) for g in groups]
             )
         )
     else:
@@ -704,7 +727,7 @@ def _best_candidate(codes, values, candidates, metric, val_frac, rng, settings) 
         prediction = compute_energies(
             codes[validation], [motif], prior=0.0, bidirect=settings["bidirect"]
         )[:, 0]
-        score = _column_scores(prediction, values[validation], metric).sum()
+        score = _column_scores(prediction, values[validation], "r2").sum()
         if score > best_score:
             best_seed, best_score = candidate, score
     return best_seed

@@ -9,7 +9,9 @@ from iqmodel._kernels import prego as kernels
 from iqmodel.datasets import make_planted_dataset
 from iqmodel.motifs import Motif
 from iqmodel.prego import (
+    _candidate_seeds,
     _Optimiser,
+    _shifted_copy,
     calculate_bins,
     fit_motif,
     fit_motifs,
@@ -324,3 +326,12 @@ def test_real_mouse_example_with_fixed_seed(shared_data):
     assert result.motif.frame_start(300) == 10  # 7 bins x 40 bp in 300 bp: [10, 290)
     assert seq.encode(table["sequence"].tolist()).shape == (1000, 300)
     assert kernels.MAX_KMER_COUNT == 19
+
+
+def test_candidate_seeds_skip_near_and_shifted_copies():
+    table = pd.DataFrame({"kmer": ["TTAAT*ATT", "TAAT*ATTA", "TTAATCATT", "GGGCGCCC", "GGGCGCCA"]})
+    # a shift by one, an edit-distance-1 variant of it, and a 1-letter variant of GGGCGCCC
+    assert _candidate_seeds(table, 5) == ["TTAAT*ATT", "GGGCGCCC"]
+    assert _shifted_copy("ACGTACGT", "CGTACGTT")
+    assert not _shifted_copy("ACGTACGT", "TTTTGGGG")
+    assert _candidate_seeds(table, 1) == ["TTAAT*ATT"]
