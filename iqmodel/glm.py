@@ -104,7 +104,9 @@ class GLMFit:
                 f"X has {values.shape[1]} columns but the model was fitted on "
                 f"{len(self.coef)}; pass the columns used in fit, in the same order"
             )
-        return self.intercept + values @ self.coef
+        # a row-wise sum over a C-ordered array, not BLAS: each row is summed the same way in
+        # any batch, so predictions do not depend on which rows share the call
+        return self.intercept + (np.ascontiguousarray(values) * self.coef).sum(axis=1)
 
     def predict(self, X) -> np.ndarray:
         """Predicted mean ``sigmoid(eta)`` in (0, 1).

@@ -124,7 +124,10 @@ def _probabilities(pwm, owner: str) -> np.ndarray:
             f"{_ROW_SUM_TOLERANCE}); pwm rows must be probabilities. For a count matrix use "
             "Motif.from_counts(name, counts)."
         )
-    return matrix / sums[:, None]
+    # rows already summing to 1 up to rounding are kept bit for bit, so re-creating a motif
+    # from its own pwm (e.g. loading a saved model) gives exactly the same energies
+    exact = np.abs(sums - 1.0) <= 1e-12
+    return np.where(exact[:, None], matrix, matrix / sums[:, None])
 
 
 def _counts_to_probabilities(counts, owner: str) -> np.ndarray:

@@ -1,0 +1,230 @@
+"""Additional (non-motif) features: sequence composition and their [0, 10] scaling (spec 7.13).
+
+Besides motif energies, a model may use per-peak covariates such as GC content, the 16
+dinucleotide frequencies, or user tracks (histone marks, regional accessibility). Like the
+energies they enter the model on a [0, 10] scale: :class:`FeatureScaler` clips each column to
+its central quantile range, fitted once, and stretches it linearly to [0, 10].
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from iqmodel.normalization import _check_unique, _format_names
+from iqmodel.seq import DINUCLEOTIDES, dinucleotide_frequencies, encode_ragged, gc_content
+
+__all__ = ["DINUCLEOTIDE_FEATURES", "MAX_VALUE", "FeatureScaler", "sequence_features"]
+
+DINUCLEOTIDE_FEATURES = DINUCLEOTIDES
+"""Names of the 16 dinucleotide features, ``("AA", "AC", ..., "TT")``.
+
+They are never anchors or partners of interactions (spec 7.12.1).
+"""
+
+MAX_VALUE = 10.0
+"""Top of the scale :class:`FeatureScaler` maps every feature to."""
+
+
+def sequence_features(seqs) -> pd.DataFrame:
+    """GC content and dinucleotide frequencies of each sequence (spec 7.13, before scaling).
+
+    Both are computed on the A/C/G/T bases only: ``gc_content`` is the fraction of G or C
+    among the ACGT bases, and each dinucleotide frequency is its count among the overlapping
+    forward-strand pairs of two ACGT bases. For a sequence without N this is the reference's
+    ``count / length`` and ``count / (length - 1)``; pairs and bases with N are left out of
+    the denominators, so N never dilutes the composition. A sequence without an ACGT base
+    (or pair) gets 0, not NaN.
+
+    Parameters
+    ----------
+    seqs : list of str or ndarray of int8, shape (n_seqs, length)
+        DNA sequences of any lengths (A, C, G, T, N in any case), or int8 codes.
+
+    Returns
+    -------
+    DataFrame of float64, shape (n_seqs, 17)
+        Columns ``gc_content, AA, AC, ..., TT``; fractions in [0, 1], the 16 dinucleotide
+        columns of a row sum to 1 (or are all 0).
+
+    Examples
+    --------
+    >>> sequence_features(["ACGT"])[["gc_content", "AC", "CG", "GT", "AA"]].round(3)
+       gc_content     AC     CG     GT   AA
+    0         0.5  0.333  0.333  0.333  0.0
+    """
+    ragged = encode_ragged(seqs)
+    features = dinucleotide_frequencies(ragged)
+    features.insert(0, "gc_content", gc_content(ragged))
+    return features.fillna(0.0)
+
+
+class FeatureScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Clip each feature to its fitted quantile range and stretch it linearly to [0, 10].
+
+    Per column, fit stores ``low_ = quantile_{1 - q}`` and ``high_ = quantile_q`` of the
+    training values (linear interpolation, R's type 7); transform computes
+    ``10 * (clip(x, low_, high_) - low_) / (high_ - low_)``, and 0 for a column whose range
+    ``high_ - low_`` is 0 (spec 7.13, ``IQSeqFeature`` of spec 10.5). The constants are
+    fitted once, so a transformed row depends only on itself.
+
+    Parameters
+    ----------
+    quantile : float, default 0.95
+        Upper quantile level ``q`` in [0.5, 1]; the lower one is ``1 - q``. ``q = 1`` maps the
+        training minimum and maximum to 0 and 10.
+
+    Attributes
+    ----------
+    low_, high_ : ndarray of float64, shape (n_features_in_,)
+        Clipping range of each feature, in the feature's units.
+    n_features_in_ : int
+        Number of features seen in fit.
+    feature_names_in_ : ndarray of str, shape (n_features_in_,)
+        Feature names; only set when fit was given a DataFrame.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"gc": [0.2, 0.4, 0.6]})
+    >>> FeatureScaler(quantile=1.0).fit_transform(X)
+         gc
+    0   0.0
+    1   5.0
+    2  10.0
+    """
+
+    def __init__(self, quantile=0.95):
+        self.quantile = quantile
+
+    def fit(self, X, y=None):
+        """Fit the clipping range of every feature.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of float, shape (n_samples, n_features)
+            Finite feature values in any units.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : FeatureScaler
+        """
+        quantile = self._checked_quantile()
+        values, names = _finite_matrix(X, "X")
+        if len(values) == 0:
+            raise ValueError("X has 0 rows; FeatureScaler needs at least one row to fit")
+        self.low_ = np.quantile(values, 1.0 - quantile, axis=0)
+        self.high_ = np.quantile(values, quantile, axis=0)
+        self.n_features_in_ = values.shape[1]
+        if names is not None:
+            self.feature_names_in_ = names
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        return self
+
+    def transform(self, X):
+        """Scale features to [0, 10] with the fitted ranges.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of float, shape (n_samples, n_features)
+            Finite feature values. A DataFrame is matched to the fitted features by column
+            name (any order); an array must have the fitted column order.
+
+        Returns
+        -------
+        ndarray or DataFrame of float64, shape (n_samples, n_features_in_)
+            Values in [0, 10]; a DataFrame (fitted column order, input index) when ``X`` is
+            one.
+        """
+        check_is_fitted(self, "low_")
+        values = self._aligned(X)
+        shifted = np.clip(values, self.low_, self.high_) - self.low_
+        fraction = np.zeros_like(shifted)
+        span = self.high_ - self.low_
+        np.divide(shifted, span, out=fraction, where=span > 0)  # exactly 1 at high_
+        scaled = MAX_VALUE * fraction
+        if isinstance(X, pd.DataFrame):
+            return pd.DataFrame(scaled, index=X.index, columns=self.get_feature_names_out())
+        return scaled
+
+    def _checked_quantile(self) -> float:
+        quantile = self.quantile
+        if (
+            isinstance(quantile, bool)
+            or not isinstance(quantile, numbers.Real)
+            or not 0.5 <= quantile <= 1.0
+        ):
+            raise ValueError(
+                "The 'quantile' parameter of FeatureScaler must be a float in the range "
+                f"[0.5, 1]. Got {quantile!r} instead."
+            )
+        return float(quantile)
+
+    def _aligned(self, X) -> np.ndarray:
+        """``X`` as a finite float array in the fitted column order."""
+        values, names = _finite_matrix(X, "X")
+        fitted = getattr(self, "feature_names_in_", None)
+        if names is not None and fitted is not None:
+            missing = pd.Index(fitted).difference(names, sort=False)
+            extra = pd.Index(names).difference(fitted, sort=False)
+            if len(missing) or len(extra):
+                raise ValueError(
+                    "the columns of X do not match the features seen in fit; "
+                    f"missing: [{_format_names(missing)}]; unexpected: [{_format_names(extra)}]"
+                    ". Pass exactly the fitted features (see feature_names_in_), in any order"
+                )
+            return values[:, pd.Index(names).get_indexer(fitted)]
+        if values.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {values.shape[1]} columns but FeatureScaler was fitted on "
+                f"{self.n_features_in_}; pass the same columns as in fit"
+            )
+        return values
+
+
+def _finite_matrix(X, what: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """Validate a finite 2-D numeric matrix; return it as float64 and its column names.
+
+    Parameters
+    ----------
+    X : DataFrame or array-like of float, shape (n_samples, n_features)
+    what : str
+        Name of the argument, for error messages.
+
+    Returns
+    -------
+    values : ndarray of float64, shape (n_samples, n_features)
+    names : ndarray of str, shape (n_features,), or None
+        Column names (as strings) when ``X`` is a DataFrame.
+    """
+    names = None
+    if isinstance(X, pd.DataFrame):
+        names = np.asarray([str(column) for column in X.columns], dtype=object)
+        _check_unique(names, f"the column names of {what}")
+    try:
+        values = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"{what} must be a numeric matrix (n_samples, n_features): {error}"
+        ) from error
+    if values.ndim != 2:
+        raise ValueError(
+            f"{what} must be 2-D (n_samples, n_features), got shape {values.shape}; use "
+            ".reshape(-1, 1) for a single feature"
+        )
+    bad = np.argwhere(~np.isfinite(values))
+    if len(bad):
+        row, column = bad[0]
+        label = repr(names[column]) if names is not None else str(column)
+        raise ValueError(
+            f"{what} must be finite, but column {label} is {values[row, column]} at row {row}; "
+            "drop or impute non-finite values"
+        )
+    return values, names
