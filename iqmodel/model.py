@@ -14,8 +14,8 @@ Pipeline of :meth:`IQModel.fit` (spec 7.2-7.12):
 7. filtering by information content and drop-one R^2 (spec 7.11);
 8. optional pairwise interactions (spec 7.12).
 
-Predictions are ``y_min + y_range * (sigmoid(eta) - p_min) / (p_max - p_min)`` with every constant
-fixed at fit time, so a prediction depends only on its own sequence.
+Predictions are ``y_min + y_range * sigmoid(eta)`` (the GLM's mean mapped back to the dAP scale)
+with every constant fixed at fit time, so a prediction depends only on its own sequence.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ class IQModel(RegressorMixin, BaseEstimator):
     r2_threshold, bits_threshold : float, default 5e-4, 1.75
         Filter thresholds.
     filter_sample_frac : float, default 0.1
-        Fraction of peaks the drop-one models are fitted on (at least 100 peaks).
+        Fraction of peaks the drop-one models are fitted on (at least 5 per GLM column).
     interactions : bool, default False
         Add pairwise interaction terms (spec 7.12).
     interaction_threshold : float, default 0.01
@@ -335,19 +335,15 @@ class IQModel(RegressorMixin, BaseEstimator):
             design = pd.concat([design, self.interactions_.transform(base)], axis=1)
         return design
 
-    def _fit_glm(self, design: pd.DataFrame, y01: np.ndarray, rows=None) -> None:
-        """Final GLM and the prediction scale (spec 7.8)."""
-        rows = slice(None) if rows is None else rows
-        self.glm_ = self._glm(design.to_numpy()[rows], y01[rows])
+    def _fit_glm(self, design: pd.DataFrame, y01: np.ndarray) -> None:
+        """Final GLM on all training rows."""
+        self.glm_ = self._glm(design.to_numpy(), y01)
         self.feature_names_ = list(design.columns)
-        p = self.glm_.predict(design.to_numpy()[rows])
-        self.p_min_, self.p_max_ = float(p.min()), float(p.max())
 
     def _predict_design(self, design: pd.DataFrame) -> np.ndarray:
+        """dAP scale: ``y_min + y_range * sigmoid(eta)``, the GLM mean mapped back."""
         p = expit(self.glm_.decision_function(design[self.feature_names_].to_numpy()))
-        span = self.p_max_ - self.p_min_
-        scaled = (p - self.p_min_) / span if span > 0 else np.zeros_like(p)
-        return self.y_min_ + self.y_range_ * scaled
+        return self.y_min_ + self.y_range_ * p
 
     def _variable_of(self, column: str) -> str:
         """The feature (motif or covariate) a GLM column belongs to."""
@@ -365,7 +361,8 @@ class IQModel(RegressorMixin, BaseEstimator):
             self.filter_report_ = report
             return base
         design = self._design(base)
-        size = max(self.filter_sample_frac, min(1.0, 100 / len(dap)))
+        # the drop-one models need several rows per column or they only fit noise
+        size = max(self.filter_sample_frac, min(1.0, 5 * design.shape[1] / len(dap)))
         sample = quantile_matched_sample(dap, size, self._rng)
 
         def r2_without(dropped) -> float:

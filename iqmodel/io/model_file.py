@@ -13,7 +13,7 @@ Layout (format version 1)::
       "interactions": null | {"name", "term1", "term2", "inter_max", "norm_min", "norm_max"},
       "glm": {"coef", "intercept", "lambda", "solver", "n_iter", "converged", "deviance_ratio"},
       "design_columns": [...],           # GLM column order
-      "scale": {"y_min", "y_range", "p_min", "p_max"},
+      "scale": {"y_min", "y_range"},
       "covariates": null | [...],        # names of user features passed to fit
       "train_r2": float,
       "filter_report": null | [{...}], "distilled_features": [{...}]
@@ -125,12 +125,7 @@ def model_to_dict(model) -> dict:
                 "deviance_ratio": glm.deviance_ratio,
             },
             "design_columns": model.feature_names_,
-            "scale": {
-                "y_min": model.y_min_,
-                "y_range": model.y_range_,
-                "p_min": model.p_min_,
-                "p_max": model.p_max_,
-            },
+            "scale": {"y_min": model.y_min_, "y_range": model.y_range_},
             "covariates": None
             if model.feature_names_in_ is None
             else list(model.feature_names_in_),
@@ -246,7 +241,6 @@ def model_from_dict(document: dict):
     model.feature_names_ = list(document["design_columns"])
     scale = document["scale"]
     model.y_min_, model.y_range_ = scale["y_min"], scale["y_range"]
-    model.p_min_, model.p_max_ = scale["p_min"], scale["p_max"]
     covariates = document["covariates"]
     model.feature_names_in_ = None if covariates is None else np.array(covariates, dtype=object)
     model.n_features_in_ = 0 if covariates is None else len(covariates)
