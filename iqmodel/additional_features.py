@@ -15,7 +15,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from iqmodel.normalization import _check_unique, _format_names
+from iqmodel._validation import align_to_fit, check_matrix, set_features_in
 from iqmodel.seq import DINUCLEOTIDES, dinucleotide_frequencies, encode_ragged, gc_content
 
 __all__ = ["DINUCLEOTIDE_FEATURES", "MAX_VALUE", "FeatureScaler", "sequence_features"]
@@ -116,16 +116,12 @@ class FeatureScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self : FeatureScaler
         """
         quantile = self._checked_quantile()
-        values, names = _finite_matrix(X, "X")
+        values, names = check_matrix(X)
         if len(values) == 0:
             raise ValueError("X has 0 rows; FeatureScaler needs at least one row to fit")
         self.low_ = np.quantile(values, 1.0 - quantile, axis=0)
         self.high_ = np.quantile(values, quantile, axis=0)
-        self.n_features_in_ = values.shape[1]
-        if names is not None:
-            self.feature_names_in_ = names
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
+        set_features_in(self, values.shape[1], names)
         return self
 
     def transform(self, X):
@@ -144,7 +140,7 @@ class FeatureScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             one.
         """
         check_is_fitted(self, "low_")
-        values = self._aligned(X)
+        values = align_to_fit(self, *check_matrix(X), "X", "features")
         shifted = np.clip(values, self.low_, self.high_) - self.low_
         fraction = np.zeros_like(shifted)
         span = self.high_ - self.low_
@@ -166,65 +162,3 @@ class FeatureScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 f"[0.5, 1]. Got {quantile!r} instead."
             )
         return float(quantile)
-
-    def _aligned(self, X) -> np.ndarray:
-        """``X`` as a finite float array in the fitted column order."""
-        values, names = _finite_matrix(X, "X")
-        fitted = getattr(self, "feature_names_in_", None)
-        if names is not None and fitted is not None:
-            missing = pd.Index(fitted).difference(names, sort=False)
-            extra = pd.Index(names).difference(fitted, sort=False)
-            if len(missing) or len(extra):
-                raise ValueError(
-                    "the columns of X do not match the features seen in fit; "
-                    f"missing: [{_format_names(missing)}]; unexpected: [{_format_names(extra)}]"
-                    ". Pass exactly the fitted features (see feature_names_in_), in any order"
-                )
-            return values[:, pd.Index(names).get_indexer(fitted)]
-        if values.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {values.shape[1]} columns but FeatureScaler was fitted on "
-                f"{self.n_features_in_}; pass the same columns as in fit"
-            )
-        return values
-
-
-def _finite_matrix(X, what: str) -> tuple[np.ndarray, np.ndarray | None]:
-    """Validate a finite 2-D numeric matrix; return it as float64 and its column names.
-
-    Parameters
-    ----------
-    X : DataFrame or array-like of float, shape (n_samples, n_features)
-    what : str
-        Name of the argument, for error messages.
-
-    Returns
-    -------
-    values : ndarray of float64, shape (n_samples, n_features)
-    names : ndarray of str, shape (n_features,), or None
-        Column names (as strings) when ``X`` is a DataFrame.
-    """
-    names = None
-    if isinstance(X, pd.DataFrame):
-        names = np.asarray([str(column) for column in X.columns], dtype=object)
-        _check_unique(names, f"the column names of {what}")
-    try:
-        values = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise TypeError(
-            f"{what} must be a numeric matrix (n_samples, n_features): {error}"
-        ) from error
-    if values.ndim != 2:
-        raise ValueError(
-            f"{what} must be 2-D (n_samples, n_features), got shape {values.shape}; use "
-            ".reshape(-1, 1) for a single feature"
-        )
-    bad = np.argwhere(~np.isfinite(values))
-    if len(bad):
-        row, column = bad[0]
-        label = repr(names[column]) if names is not None else str(column)
-        raise ValueError(
-            f"{what} must be finite, but column {label} is {values[row, column]} at row {row}; "
-            "drop or impute non-finite values"
-        )
-    return values, names

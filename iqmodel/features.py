@@ -15,6 +15,8 @@ from scipy.special import expit, logit
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from iqmodel._validation import check_matrix, set_features_in
+
 __all__ = [
     "RESPONSE_FUNCTIONS",
     "LogisticBasis",
@@ -152,11 +154,7 @@ class LogisticBasis(TransformerMixin, BaseEstimator):
         self : LogisticBasis
         """
         values, names = _feature_matrix(X)
-        self.n_features_in_ = values.shape[1]
-        if names is not None:
-            self.feature_names_in_ = names
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
+        set_features_in(self, values.shape[1], names)
         return self
 
     def transform(self, X):
@@ -246,16 +244,5 @@ class LogisticBasis(TransformerMixin, BaseEstimator):
 
 
 def _feature_matrix(X) -> tuple[np.ndarray, np.ndarray | None]:
-    """``X`` as a 2-D float64 array and its column names (None unless a DataFrame)."""
-    names = None
-    if isinstance(X, pd.DataFrame):
-        names = np.asarray([str(column) for column in X.columns], dtype=object)
-    try:
-        values = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"X must be a numeric matrix: {error}") from error
-    if values.ndim == 1:
-        values = values[:, np.newaxis]
-    if values.ndim != 2:
-        raise ValueError(f"X must be 1-D or 2-D (n_samples, n_features), got shape {values.shape}")
-    return values, names
+    """``X`` as a 2-D float64 array (1-D is one column), NaN and inf allowed, and its names."""
+    return check_matrix(X, nonfinite="allow", allow_1d=True, unique_names=False)

@@ -33,6 +33,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import expit, logit, xlogy
 
+from iqmodel._validation import check_matrix
 from iqmodel.motifs import _check_real
 
 __all__ = ["DEFAULT_LAMBDA", "SOLVERS", "GLMFit", "fit_logistic_lasso", "objective"]
@@ -98,7 +99,7 @@ class GLMFit:
         -------
         ndarray of float64, shape (n_samples,)
         """
-        values = _check_matrix(X)
+        values, _ = check_matrix(X, unique_names=False)
         if values.shape[1] != len(self.coef):
             raise ValueError(
                 f"X has {values.shape[1]} columns but the model was fitted on "
@@ -379,27 +380,6 @@ def _check_tol(tol, solver: str) -> float:
     return float(tol)
 
 
-def _check_matrix(X) -> np.ndarray:
-    """``X`` as a finite 2-D float64 array."""
-    try:
-        values = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"X must be a numeric matrix (n_samples, n_features): {error}") from error
-    if values.ndim != 2:
-        raise ValueError(
-            f"X must be 2-D (n_samples, n_features), got shape {values.shape}; use "
-            ".reshape(-1, 1) for a single feature"
-        )
-    bad = np.argwhere(~np.isfinite(values))
-    if len(bad):
-        row, column = bad[0]
-        raise ValueError(
-            f"X must be finite, but X[{row}, {column}] = {values[row, column]}; drop or impute "
-            "non-finite values"
-        )
-    return values
-
-
 def _check_vector(values, name: str, n_samples: int) -> np.ndarray:
     """``values`` as a finite 1-D float64 array of length ``n_samples``."""
     try:
@@ -426,7 +406,7 @@ def _raise_at_first(bad: np.ndarray, vector: np.ndarray, name: str, rule: str) -
 
 def _check_data(X, y, sample_weight) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Validated ``(X, y, weight)``, weights normalised to sum 1."""
-    values = _check_matrix(X)
+    values, _ = check_matrix(X, unique_names=False)
     n_samples, n_features = values.shape
     if n_samples < 2 or n_features < 1:
         raise ValueError(f"X must have at least 2 rows and 1 column, got shape {values.shape}")

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from iqmodel.additional_features import DINUCLEOTIDE_FEATURES, _finite_matrix
+from iqmodel._validation import check_matrix, check_unique, format_names
+from iqmodel.additional_features import DINUCLEOTIDE_FEATURES
 from iqmodel.glm import DEFAULT_LAMBDA, fit_logistic_lasso
 from iqmodel.motifs import _check_real
-from iqmodel.normalization import _check_unique, _format_names
 
 __all__ = ["PAIR_COLUMNS", "InteractionSet", "select_interactions"]
 
@@ -107,8 +107,8 @@ class InteractionSet:
         missing = [column for column in PAIR_COLUMNS if column not in data]
         if missing:
             raise ValueError(
-                f"data lacks the key(s) {_format_names(missing)}; an InteractionSet dict has "
-                f"the keys {_format_names(PAIR_COLUMNS)}"
+                f"data lacks the key(s) {format_names(missing)}; an InteractionSet dict has "
+                f"the keys {format_names(PAIR_COLUMNS)}"
             )
         lengths = {column: len(data[column]) for column in PAIR_COLUMNS}
         if len(set(lengths.values())) > 1:
@@ -172,7 +172,7 @@ def select_interactions(
     InteractionSet
         Possibly empty; ``transform(energies)`` gives the normalised columns of these rows.
     """
-    values, names = _finite_matrix(energies, "energies")
+    values, names = check_matrix(energies, "energies")
     if names is None:
         raise TypeError(
             f"energies must be a DataFrame with named columns, got {type(energies).__name__}"
@@ -319,14 +319,14 @@ def _term_values(energies, pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]
         )
     needed = list(dict.fromkeys([*pairs["term1"], *pairs["term2"]]))
     columns = pd.Index([str(column) for column in energies.columns])
-    _check_unique(columns, "the column names of energies")
+    check_unique(columns, "the column names of energies")
     missing = pd.Index(needed).difference(columns, sort=False)
     if len(missing):
         raise ValueError(
-            f"energies lacks the interaction term column(s) {_format_names(missing)}; pass "
+            f"energies lacks the interaction term column(s) {format_names(missing)}; pass "
             "the motif energies and additional features the interactions were fitted on"
         )
-    values, names = _finite_matrix(energies.iloc[:, columns.get_indexer(needed)], "energies")
+    values, names = check_matrix(energies.iloc[:, columns.get_indexer(needed)], "energies")
     position = pd.Index(names)
     return (
         values[:, position.get_indexer(pairs["term1"])],
@@ -360,12 +360,12 @@ def _name_list(names, what: str) -> list[str]:
 
 def _checked_motif_names(motif_names, columns: np.ndarray) -> set[str]:
     motifs = _name_list(motif_names, "motif_names")
-    _check_unique(motifs, "motif_names")
+    check_unique(motifs, "motif_names")
     missing = pd.Index(motifs).difference(columns, sort=False)
     if len(missing):
         raise ValueError(
             f"motif_names has name(s) that are not columns of energies: "
-            f"{_format_names(missing)}; pass the motif energies as columns of energies"
+            f"{format_names(missing)}; pass the motif energies as columns of energies"
         )
     return set(motifs)
 
@@ -404,14 +404,14 @@ def _checked_pairs(pairs) -> pd.DataFrame:
         raise TypeError(f"pairs must be a DataFrame, got {type(pairs).__name__}")
     if list(pairs.columns) != list(PAIR_COLUMNS):
         raise ValueError(
-            f"pairs must have exactly the columns {_format_names(PAIR_COLUMNS)}, got "
-            f"{_format_names(pairs.columns)}"
+            f"pairs must have exactly the columns {format_names(PAIR_COLUMNS)}, got "
+            f"{format_names(pairs.columns)}"
         )
     for column in _TEXT_COLUMNS:
         not_text = [value for value in pairs[column] if not isinstance(value, str)]
         if not_text:
             raise TypeError(f"pairs[{column!r}] must hold strings, got {not_text[0]!r}")
-    _check_unique(pairs["name"], "interaction names")
+    check_unique(pairs["name"], "interaction names")
     try:
         constants = pairs[list(_CONSTANT_COLUMNS)].to_numpy(dtype=np.float64)
     except (TypeError, ValueError) as error:

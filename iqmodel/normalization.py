@@ -18,10 +18,17 @@ import pandas as pd
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from iqmodel._validation import (
+    align_to_fit,
+    check_matrix,
+    check_unique,
+    format_names,
+    set_features_in,
+)
+
 __all__ = ["EnergyNormalizer"]
 
 LN2 = float(np.log(2.0))
-_MAX_LISTED = 10
 
 
 class EnergyNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -165,7 +172,7 @@ class EnergyNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             ``energies`` is a DataFrame.
         """
         check_is_fitted(self, "reference_log2_")
-        values = self._aligned(energies)
+        values = align_to_fit(self, *_energy_matrix(energies, "energies"), "energies", "motifs")
         y = np.clip(values / LN2 - self.reference_log2_, self.min_energy, 0.0)
         span = self.range_high_ - self.range_low_
         scale = np.zeros_like(span)
@@ -198,26 +205,7 @@ class EnergyNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.reference_log2_ = reference
         self.range_low_ = low
         self.range_high_ = high
-        self.n_features_in_ = len(reference)
-        if names is not None:
-            self.feature_names_in_ = names
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-
-    def _aligned(self, energies) -> np.ndarray:
-        """Energies as a float array in the fitted column order."""
-        values, names = _energy_matrix(energies, "energies")
-        fitted = getattr(self, "feature_names_in_", None)
-        if names is not None and fitted is not None:
-            _check_same_names(names, fitted)
-            position = {name: i for i, name in enumerate(names)}
-            return values[:, [position[name] for name in fitted]]
-        if values.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"energies has {values.shape[1]} columns but the normalizer was fitted on "
-                f"{self.n_features_in_} motifs; pass one column per fitted motif"
-            )
-        return values
+        set_features_in(self, len(reference), names)
 
 
 def _real(value) -> float:
@@ -227,43 +215,9 @@ def _real(value) -> float:
     return np.nan
 
 
-def _format_names(names) -> str:
-    names = list(names)
-    shown = ", ".join(repr(name) for name in names[:_MAX_LISTED])
-    if len(names) > _MAX_LISTED:
-        shown += f", ... ({len(names)} in total)"
-    return shown
-
-
-def _check_unique(names, what: str) -> None:
-    index = pd.Index(names)
-    if not index.is_unique:
-        duplicated = index[index.duplicated()].unique()
-        raise ValueError(f"{what} must be unique; repeated: {_format_names(duplicated)}")
-
-
 def _energy_matrix(energies, what: str) -> tuple[np.ndarray, np.ndarray | None]:
-    """Validate an energy matrix; return it as float64 and its column names (or None)."""
-    names = None
-    if isinstance(energies, pd.DataFrame):
-        names = np.asarray([str(column) for column in energies.columns], dtype=object)
-        _check_unique(names, f"the column names of {what}")
-    try:
-        values = np.asarray(energies, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"{what} must be a numeric matrix of raw energies: {error}") from error
-    if values.ndim != 2:
-        raise ValueError(
-            f"{what} must be 2-D (n_seqs, n_motifs), got shape {values.shape}; "
-            "use .reshape(-1, 1) for a single motif"
-        )
-    if np.isposinf(values).any():
-        row, column = np.argwhere(np.isposinf(values))[0]
-        raise ValueError(
-            f"{what} has +inf at row {row}, column {column}; raw energies are log "
-            "probabilities, so they must be finite, -inf (no window) or NaN (missing)"
-        )
-    return values, names
+    """Raw energies as float64 and their column names; NaN and -inf pass, +inf does not."""
+    return check_matrix(energies, what, dims="n_seqs, n_motifs", nonfinite="allow_nan_neg_inf")
 
 
 def _reference_log2(background: np.ndarray, quantile: float) -> np.ndarray:
@@ -292,17 +246,6 @@ def _column_range(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return low, high
 
 
-def _check_same_names(given: np.ndarray, fitted: np.ndarray) -> None:
-    missing = pd.Index(fitted).difference(given, sort=False)
-    extra = pd.Index(given).difference(fitted, sort=False)
-    if len(missing) or len(extra):
-        raise ValueError(
-            "the columns of energies do not match the motifs seen in fit; "
-            f"missing: [{_format_names(missing)}]; unexpected: [{_format_names(extra)}]. "
-            "Pass exactly the fitted motifs (see feature_names_in_), in any order"
-        )
-
-
 def _read_quantile_table(table) -> pd.DataFrame:
     """The table with motif names (str) as index and quantile levels (str) as columns."""
     if isinstance(table, (str, os.PathLike)):
@@ -315,7 +258,7 @@ def _read_quantile_table(table) -> pd.DataFrame:
     if "motif" in table.columns:
         table = table.set_index("motif")
     table = table.rename(index=str, columns=str)
-    _check_unique(table.index, "the motif names of the quantile table")
+    check_unique(table.index, "the motif names of the quantile table")
     return table
 
 
@@ -335,11 +278,11 @@ def _checked_motif_selection(motifs, available: pd.Index) -> list[str]:
     if isinstance(motifs, str):
         raise TypeError(f"motifs must be a list of motif names, got the single string {motifs!r}")
     motifs = [str(motif) for motif in motifs]
-    _check_unique(motifs, "motifs")
+    check_unique(motifs, "motifs")
     missing = pd.Index(motifs).difference(available, sort=False)
     if len(missing):
         raise ValueError(
-            f"motif(s) not in the quantile table: {_format_names(missing)}; check the names "
+            f"motif(s) not in the quantile table: {format_names(missing)}; check the names "
             "(database prefix included, e.g. 'JASPAR.GATA1') or compute the quantiles for them"
         )
     return motifs
