@@ -36,7 +36,16 @@ from scipy.special import expit, logit, xlogy
 from iqmodel._validation import check_matrix
 from iqmodel.motifs import _check_real
 
-__all__ = ["DEFAULT_LAMBDA", "SOLVERS", "GLMFit", "fit_logistic_lasso", "objective"]
+__all__ = [
+    "DEFAULT_LAMBDA",
+    "SOLVERS",
+    "GLMFit",
+    "LambdaPath",
+    "cross_validate_lambda",
+    "fit_logistic_lasso",
+    "lambda_max",
+    "objective",
+]
 
 DEFAULT_LAMBDA = 1e-5
 """The reference lambda (spec 5): effectively unpenalised, with a lasso tie-breaker."""
@@ -228,6 +237,93 @@ def fit_logistic_lasso(
         converged=solution.converged,
         deviance_ratio=_deviance_ratio(solution.intercept + values @ coef, target, weight),
     )
+
+
+class LambdaPath(NamedTuple):
+    """Cross-validated choice of the penalty (:func:`cross_validate_lambda`).
+
+    Attributes
+    ----------
+    best : float
+        The lambda with the smallest mean held-out log-loss.
+    table : DataFrame
+        One row per lambda (descending): ``lambda``, ``mean_loss``, ``se_loss``.
+    """
+
+    best: float
+    table: object
+
+
+def lambda_max(X, y) -> float:
+    """Smallest lambda at which every coefficient of the standardised lasso is 0.
+
+    The largest absolute gradient of the mean log-loss at the intercept-only fit, over the
+    standardised columns: ``max_j |mean((x_j - mean x_j) / sd_j * (y - mean y))|``.
+    """
+    values, target, weight = _check_data(X, y, None)
+    sd = _column_sd(values, weight)
+    varying = sd > 0
+    if not varying.any():
+        return 0.0
+    centred = (values[:, varying] - weight @ values[:, varying]) / sd[varying]
+    return float(np.abs(weight * (target - weight @ target) @ centred).max())
+
+
+def cross_validate_lambda(
+    X,
+    y,
+    *,
+    n_lambdas: int = 12,
+    ratio: float = 1e-3,
+    n_folds: int = 5,
+    random_state=None,
+    solver: str = "auto",
+    tol: float | None = 1e-7,
+) -> LambdaPath:
+    """Choose the lasso penalty by K-fold cross-validation of the held-out log-loss.
+
+    Parameters
+    ----------
+    X : array-like of float, shape (n_samples, n_features)
+    y : array-like of float, shape (n_samples,)
+        Target fractions in [0, 1].
+    n_lambdas : int, default 12
+        Grid size: log-spaced from :func:`lambda_max` down to ``ratio`` times it.
+    n_folds : int, default 5
+    random_state : int, Generator or None
+        Fold assignment.
+    solver, tol
+        As in :func:`fit_logistic_lasso` (the folds are fitted with R's tolerance by default).
+
+    Returns
+    -------
+    LambdaPath
+    """
+    import pandas as pd
+
+    values, target, _ = _check_data(X, y, None)
+    if n_folds < 2 or n_folds > len(target):
+        raise ValueError(f"n_folds must be between 2 and the number of rows, got {n_folds}")
+    top = lambda_max(values, target)
+    if top == 0:
+        return LambdaPath(0.0, pd.DataFrame({"lambda": [0.0], "mean_loss": [np.nan]}))
+    grid = top * np.logspace(0, np.log10(ratio), n_lambdas)
+    folds = np.random.default_rng(random_state).permutation(len(target)) % n_folds
+    losses = np.empty((n_lambdas, n_folds))
+    for f in range(n_folds):
+        held_out = folds == f
+        for i, lam in enumerate(grid):
+            fit = fit_logistic_lasso(
+                values[~held_out], target[~held_out], lam=lam, solver=solver, tol=tol
+            )
+            eta = fit.decision_function(values[held_out])
+            weight = np.full(held_out.sum(), 1.0 / held_out.sum())
+            losses[i, f] = _mean_log_loss(eta, target[held_out], weight)
+    mean = losses.mean(axis=1)
+    table = pd.DataFrame(
+        {"lambda": grid, "mean_loss": mean, "se_loss": losses.std(axis=1) / np.sqrt(n_folds)}
+    )
+    return LambdaPath(float(grid[np.argmin(mean)]), table)
 
 
 def objective(

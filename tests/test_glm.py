@@ -351,3 +351,28 @@ def test_solvers_agree_on_real_data(mouse_logistic_features):
     assert _relative_difference(_objective(glmnet_fit, X, y), _objective(glum_fit, X, y)) < 1e-5
     assert np.corrcoef(glmnet_fit.predict(X), glum_fit.predict(X))[0, 1] > 0.9999
     assert glmnet_fit.deviance_ratio == pytest.approx(glum_fit.deviance_ratio, abs=1e-3)
+
+
+def test_lambda_max_zeroes_every_coefficient(rng):
+    from iqmodel.glm import lambda_max
+
+    X = rng.normal(size=(300, 5))
+    y = expit(X @ np.array([1.0, -0.5, 0.0, 0.3, 0.0]) + rng.normal(0, 0.5, 300))
+    top = lambda_max(X, y)
+    assert np.all(fit_logistic_lasso(X, y, lam=top * 1.001).coef == 0)
+    assert np.any(fit_logistic_lasso(X, y, lam=top * 0.9).coef != 0)
+
+
+def test_cross_validated_lambda_prefers_penalty_on_noise(rng):
+    from iqmodel.glm import cross_validate_lambda
+
+    X = rng.normal(size=(120, 60))  # pure noise columns: held-out loss wants a large penalty
+    y = expit(rng.normal(0, 0.5, 120))
+    path = cross_validate_lambda(X, y, random_state=0)
+    assert path.best >= path.table["lambda"].iloc[len(path.table) // 2]
+    signal = expit(3 * X[:, 0] + rng.normal(0, 0.1, 120))
+    strong = cross_validate_lambda(X, signal, random_state=0)
+    assert strong.best < strong.table["lambda"].iloc[0]  # some coefficients must survive
+    assert list(strong.table.columns) == ["lambda", "mean_loss", "se_loss"]
+    with pytest.raises(ValueError, match="n_folds must be between 2"):
+        cross_validate_lambda(X, y, n_folds=1)

@@ -236,3 +236,13 @@ def test_package_exports_are_lazy():
     assert iqmodel.load_model is load_model
     with pytest.raises(AttributeError, match="no attribute"):
         _ = iqmodel.not_there
+
+
+def test_cross_validated_penalty(small):
+    data, database = small
+    model = _quick(database, glm_lambda="cv").fit(data.sequences, data.dap)
+    assert model.glm_.lambda_ > 0
+    assert model.glm_.lambda_ in set(model.lambda_path_["lambda"])
+    assert not hasattr(model, "_lambda")
+    with pytest.raises(ValueError, match="glm_lambda must be a number or 'cv'"):
+        _quick(database, glm_lambda="auto").fit(data.sequences, data.dap)
