@@ -212,17 +212,27 @@ def fit_logistic_lasso(
     values, target, weight = _check_data(X, y, sample_weight)
     lam = _check_real(lam, "lam", 0.0, np.inf)
     alpha = _check_real(alpha, "alpha", 0.0, 1.0, include_high=True)
+    requested = solver
     solver = _resolve_solver(solver)
-    max_iter = _check_max_iter(max_iter, solver)
-    tol = _check_tol(tol, solver)
+    limits = (_check_max_iter(max_iter, solver), _check_tol(tol, solver))
 
     rows = weight > 0
     values, target, weight = values[rows], target[rows], weight[rows]
     _check_not_degenerate(target)
     varying = np.ptp(values, axis=0) > 0
     if varying.any() and np.ptp(target) > 0:
-        solve = _solve_glmnet if solver == "glmnet" else _solve_glum
-        solution = solve(values[:, varying], target, weight, lam, alpha, standardize, max_iter, tol)
+        problem = (values[:, varying], target, weight, lam, alpha, standardize)
+        try:
+            solve = _solve_glmnet if solver == "glmnet" else _solve_glum
+            solution = solve(*problem, *limits)
+        except RuntimeError:
+            if requested != "auto" or solver != "glmnet":
+                raise
+            # glmnet's coordinate descent can cycle on near-collinear designs; glum's IRLS
+            # minimises the same objective
+            solver = "glum"
+            limits = (_check_max_iter(max_iter, solver), _check_tol(tol, solver))
+            solution = _solve_glum(*problem, *limits)
     else:
         solution = _Solution(float(logit(weight @ target)), np.zeros(varying.sum()), 0, True)
     coef = np.zeros(len(varying))

@@ -389,15 +389,22 @@ class IQModel(RegressorMixin, BaseEstimator):
         size = max(self.filter_sample_frac, min(1.0, 5 * design.shape[1] / len(dap)))
         sample = quantile_matched_sample(dap, size, self._rng)
 
-        def r2_without(dropped) -> float:
-            columns = [c for c in design.columns if self._variable_of(c) not in dropped]
-            if len(columns) < 2:
-                return 0.0
-            fit = self._glm(design[columns].to_numpy()[sample], y01[sample], tol=_SELECTION_TOL)
-            return float(np.corrcoef(fit.predict(design[columns].to_numpy()), dap)[0, 1] ** 2)
+        cache: dict[frozenset, float] = {}
 
-        full = r2_without([])
-        report["added_r2"] = [full - r2_without([name]) for name in names]
+        def r2_without(dropped) -> float:
+            """R^2 on all rows of a model fitted on the sample without ``dropped`` motifs."""
+            key = frozenset(dropped)
+            if key not in cache:
+                columns = [c for c in design.columns if self._variable_of(c) not in key]
+                cache[key] = 0.0
+                if len(columns) >= 2:
+                    matrix = design[columns].to_numpy()
+                    fit = self._glm(matrix[sample], y01[sample], tol=_SELECTION_TOL)
+                    cache[key] = float(np.corrcoef(fit.predict(matrix), dap)[0, 1] ** 2)
+            return cache[key]
+
+        full = r2_without(())
+        report["added_r2"] = [full - r2_without({name}) for name in names]
         removed = set(report.loc[report["bits"] < self.bits_threshold, "motif"])
         report.loc[report["motif"].isin(removed), "removed"] = "bits"
         weak = report[(report["added_r2"] < self.r2_threshold) & (report["removed"] == "")]
@@ -405,8 +412,10 @@ class IQModel(RegressorMixin, BaseEstimator):
         for position, name in enumerate(weak):
             if len(removed) + 1 >= len(names):
                 break
-            current = r2_without(removed)
-            if position == 0 or current - r2_without(removed | {name}) < self.r2_threshold:
+            # the weakest goes unconditionally; each next one if removing it costs < threshold
+            if position == 0 or r2_without(removed) - r2_without(removed | {name}) < (
+                self.r2_threshold
+            ):
                 removed.add(name)
                 report.loc[report["motif"] == name, "removed"] = "r2"
         if len(removed) >= len(names):  # never remove every motif

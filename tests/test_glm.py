@@ -376,3 +376,14 @@ def test_cross_validated_lambda_prefers_penalty_on_noise(rng):
     assert list(strong.table.columns) == ["lambda", "mean_loss", "se_loss"]
     with pytest.raises(ValueError, match="n_folds must be between 2"):
         cross_validate_lambda(X, y, n_folds=1)
+
+
+def test_auto_solver_falls_back_to_glum_when_glmnet_cycles(rng):
+    X = rng.normal(size=(200, 4))
+    y = expit(X[:, 0])
+    # an absurdly small pass budget makes glmnet give up; "auto" then solves with glum
+    with pytest.warns(Warning):
+        fit = fit_logistic_lasso(X, y, solver="auto", max_iter=2)
+    assert fit.solver == "glum"
+    with pytest.raises(RuntimeError, match="did not converge"):
+        fit_logistic_lasso(X, y, solver="glmnet", max_iter=2)
