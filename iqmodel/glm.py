@@ -322,18 +322,49 @@ def cross_validate_lambda(
     losses = np.empty((n_lambdas, n_folds))
     for f in range(n_folds):
         held_out = folds == f
-        for i, lam in enumerate(grid):
-            fit = fit_logistic_lasso(
-                values[~held_out], target[~held_out], lam=lam, solver=solver, tol=tol
-            )
-            eta = fit.decision_function(values[held_out])
-            weight = np.full(held_out.sum(), 1.0 / held_out.sum())
-            losses[i, f] = _mean_log_loss(eta, target[held_out], weight)
+        etas = _path_predictions(
+            values[~held_out], target[~held_out], values[held_out], grid, solver=solver, tol=tol
+        )
+        weight = np.full(held_out.sum(), 1.0 / held_out.sum())
+        for i in range(n_lambdas):
+            losses[i, f] = _mean_log_loss(etas[:, i], target[held_out], weight)
     mean = losses.mean(axis=1)
     table = pd.DataFrame(
         {"lambda": grid, "mean_loss": mean, "se_loss": losses.std(axis=1) / np.sqrt(n_folds)}
     )
     return LambdaPath(float(grid[np.argmin(mean)]), table)
+
+
+def _path_predictions(X, y, X_new, lambdas, *, solver, tol) -> np.ndarray:
+    """Linear predictors on ``X_new`` of fits along ``lambdas``, shape (n_new, n_lambdas).
+
+    glmnet computes the whole path in one warm-started call; glum (or a glmnet failure)
+    fits each lambda separately.
+    """
+    if _resolve_solver(solver) == "glmnet":
+        varying = np.ptp(X, axis=0) > 0
+        if varying.any() and np.ptp(y) > 0:
+            weight = np.full(len(y), 1.0 / len(y))
+            try:
+                intercepts, coefs, _ = _glmnet_path(
+                    X[:, varying],
+                    y,
+                    weight,
+                    lambdas,
+                    1.0,
+                    True,
+                    _check_max_iter(None, "glmnet"),
+                    _check_tol(tol, "glmnet"),
+                )
+                return intercepts + X_new[:, varying] @ coefs
+            except RuntimeError:
+                pass  # per-lambda fits below fall back to glum where glmnet cycles
+    return np.column_stack(
+        [
+            fit_logistic_lasso(X, y, lam=lam, solver=solver, tol=tol).decision_function(X_new)
+            for lam in lambdas
+        ]
+    )
 
 
 def objective(
@@ -382,11 +413,26 @@ def objective(
 
 def _solve_glmnet(X, y, weight, lam, alpha, standardize, max_iter, tol) -> _Solution:
     """Fit with python-glmnet's Fortran ``lognet``, one lambda, binomial (``nc = 1``)."""
+    intercepts, coefs, n_passes = _glmnet_path(
+        X, y, weight, np.array([lam]), alpha, standardize, max_iter, tol
+    )
+    return _Solution(float(intercepts[0]), coefs[:, 0], n_passes, True)
+
+
+def _glmnet_path(X, y, weight, lambdas, alpha, standardize, max_iter, tol):
+    """``lognet`` on a decreasing sequence of lambdas (warm starts along the path).
+
+    Returns
+    -------
+    intercepts : ndarray (n_lambdas,)
+    coefs : ndarray (n_features, n_lambdas)
+    n_passes : int
+    """
     lognet, lsolns = _import_glmnet()
     n_samples, n_features = X.shape
     response = np.asfortranarray(np.column_stack([weight * y, weight * (1.0 - y)]))
     bounds = np.asfortranarray(np.repeat([[-np.inf], [np.inf]], n_features, axis=1))
-    _, a0, ca, ia, nin, _, _, _, n_passes, jerr = lognet(
+    n_fitted, a0, ca, ia, nin, _, _, _, n_passes, jerr = lognet(
         alpha,
         1,  # nc = 1: binomial, the model is for the first column of the response
         np.array(X, dtype=np.float64, order="F"),  # overwritten by lognet
@@ -396,20 +442,20 @@ def _solve_glmnet(X, y, weight, lam, alpha, standardize, max_iter, tol) -> _Solu
         np.ones(n_features),  # relative penalty factors
         bounds,
         n_features,  # nx
-        1.0,  # flmin >= 1: use the supplied lambda
-        np.array([lam]),
+        1.0,  # flmin >= 1: use the supplied lambdas
+        np.asarray(lambdas, dtype=np.float64),
         tol,
         n_features,  # ne
-        1,  # nlam
+        len(lambdas),  # nlam
         int(standardize),
         1,  # intercept
         max_iter,
         0,  # kopt: exact Newton-Raphson
     )
-    if jerr != 0:
+    if jerr != 0 or n_fitted != len(lambdas):
         raise RuntimeError(_glmnet_failure(jerr, max_iter, tol))
-    coef = lsolns(n_features, ca, ia, nin)[:, 0, 0]
-    return _Solution(float(a0[0, 0]), coef, int(n_passes), True)
+    coefs = lsolns(n_features, ca, ia, nin)[:, 0, : len(lambdas)]
+    return a0[0, : len(lambdas)].copy(), coefs, int(n_passes)
 
 
 def _glmnet_failure(jerr: int, max_iter: int, tol: float) -> str:

@@ -138,10 +138,11 @@ class IQModel(RegressorMixin, BaseEstimator):
     interaction_threshold : float, default 0.01
     max_interactions : int, optional
         Cap on interaction terms (default ``10 * number of features``).
-    glm_lambda : float or "cv", default 1e-5
-        Lasso penalty of the GLMs (spec 5). ``"cv"`` chooses the penalty of the final GLM by
-        5-fold cross-validation of the held-out log-loss (selection fits keep 1e-5): much
-        better on a few hundred to a few thousand peaks, where 1e-5 overfits.
+    glm_lambda : float or "cv", default "cv"
+        Lasso penalty. ``"cv"``: chosen by cross-validation of the held-out log-loss, for the
+        second selection fit (3 folds) and the final GLM (5 folds); the first selection fit
+        uses the reference 1e-5. A number: that penalty for every fit (1e-5 reproduces the R
+        reference, spec 5, and overfits sets of a few thousand peaks).
     solver : {"auto", "glmnet", "glum"}, default "auto"
     random_state : int, Generator or None
     n_jobs : int or None
@@ -172,7 +173,7 @@ class IQModel(RegressorMixin, BaseEstimator):
         interactions: bool = False,
         interaction_threshold: float = 0.01,
         max_interactions: int | None = None,
-        glm_lambda: float = 1e-5,
+        glm_lambda: float | str = "cv",
         solver: str = "auto",
         random_state=None,
         n_jobs: int | None = None,
@@ -236,11 +237,11 @@ class IQModel(RegressorMixin, BaseEstimator):
         return load_motif_db(self.motif_db)
 
     def _glm(self, X: np.ndarray, y01: np.ndarray, **kwargs):
-        """A selection fit, with the fixed penalty (the cross-validated one once chosen)."""
+        """A GLM fit with the fixed penalty (the cross-validated one once chosen)."""
         lam = getattr(
             self, "_lambda", DEFAULT_LAMBDA if self.glm_lambda == "cv" else self.glm_lambda
         )
-        return fit_logistic_lasso(X, y01, lam=lam, solver=self.solver, **kwargs)
+        return fit_logistic_lasso(X, y01, lam=lam, **{"solver": self.solver, **kwargs})
 
     # ------------------------------------------------------------------ fit steps
 
@@ -266,10 +267,12 @@ class IQModel(RegressorMixin, BaseEstimator):
                 design, y01, n_lambdas=8, n_folds=3, random_state=self._rng, solver=self.solver
             ).best
         second = self._glm(design, y01, tol=_SELECTION_TOL)
+        if not second.coef[: len(kept)].any():  # the chosen penalty zeroed every motif
+            second = fit_logistic_lasso(design, y01, lam=DEFAULT_LAMBDA, solver=self.solver)
         betas = second.coef[: len(kept)]
         chosen = np.flatnonzero(betas != 0)
         if len(chosen) == 0:
-            chosen = np.arange(len(kept))
+            return kept, first.coef[kept]
         return kept[chosen], betas[chosen]
 
     def _clusters(self, energies: np.ndarray, betas: np.ndarray) -> list[np.ndarray]:
@@ -293,7 +296,8 @@ class IQModel(RegressorMixin, BaseEstimator):
                 motifs.append(representative)
                 continue
             partial = energies[:, group] @ betas[group]
-            if np.ptp(partial) == 0:
+            if np.ptp(partial) == 0:  # nothing to distil: keep the database motif
+                motifs.append(representative)
                 continue
             options = dict(
                 n_bins=self.n_bins,
@@ -400,7 +404,8 @@ class IQModel(RegressorMixin, BaseEstimator):
                 if len(columns) >= 2:
                     matrix = design[columns].to_numpy()
                     fit = self._glm(matrix[sample], y01[sample], tol=_SELECTION_TOL)
-                    cache[key] = float(np.corrcoef(fit.predict(matrix), dap)[0, 1] ** 2)
+                    r = _pearson_columns(fit.predict(matrix)[:, None], dap)[0]
+                    cache[key] = float(r**2)
             return cache[key]
 
         full = r2_without(())

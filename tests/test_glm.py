@@ -387,3 +387,15 @@ def test_auto_solver_falls_back_to_glum_when_glmnet_cycles(rng):
     assert fit.solver == "glum"
     with pytest.raises(RuntimeError, match="did not converge"):
         fit_logistic_lasso(X, y, solver="glmnet", max_iter=2)
+
+
+def test_glmnet_path_matches_single_lambda_fits(rng):
+    from iqmodel.glm import _path_predictions
+
+    X = rng.normal(size=(300, 8))
+    y = expit(X @ rng.normal(size=8) * 0.5)
+    lambdas = np.array([0.05, 0.01, 1e-3, 1e-5])
+    path = _path_predictions(X, y, X[:20], lambdas, solver="glmnet", tol=1e-12)
+    for i, lam in enumerate(lambdas):
+        single = fit_logistic_lasso(X, y, lam=lam, solver="glum", tol=1e-10)
+        np.testing.assert_allclose(path[:, i], single.decision_function(X[:20]), atol=1e-5)

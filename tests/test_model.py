@@ -246,3 +246,12 @@ def test_cross_validated_penalty(small):
     assert not hasattr(model, "_lambda")
     with pytest.raises(ValueError, match="glm_lambda must be a number or 'cv'"):
         _quick(database, glm_lambda="auto").fit(data.sequences, data.dap)
+
+
+def test_unrelated_database_still_gives_a_model(small):
+    data, _ = small
+    unrelated = load_motif_db("jaspar2024")[:20]  # none of the planted motifs
+    model = IQModel(motif_db=unrelated, n_motifs=2, random_state=0, verbose=0)
+    model.fit(data.sequences, data.dap)
+    assert 1 <= len(model.motifs_) <= 2
+    assert np.isfinite(model.predict(data.sequences[:5])).all()
