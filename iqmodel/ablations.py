@@ -166,7 +166,7 @@ class XGBoostIQModel(RegressorMixin, BaseEstimator):
                 f"the IQ model was fitted with {model.n_features_in_} features "
                 f"({list(model.feature_names_in_)}); pass features= with the same columns"
             )
-        return model._base_features(codes, features, fit=False)
+        return model._base_features(codes, features)
 
     # ------------------------------------------------------------------ public API
 

@@ -325,15 +325,13 @@ class IQModel(RegressorMixin, BaseEstimator):
             )
         return motifs
 
-    def _base_features(self, seqs, features, *, fit: bool) -> pd.DataFrame:
+    def _base_features(self, seqs, features) -> pd.DataFrame:
         """Normalised motif energies and scaled per-peak features, (n, K + F) on [0, 10]."""
         raw = compute_energies(seqs, self.motifs_, mode=self.energy_mode, n_jobs=self.n_jobs)
         names = [m.name for m in self.motifs_]
         columns = [pd.DataFrame(self.energy_normalizer_.transform(raw), columns=names)]
         extra = self._extra_features(seqs, features)
         if extra is not None:
-            if fit:
-                self.feature_scaler_ = FeatureScaler().fit(extra)
             columns.append(self.feature_scaler_.transform(extra).reset_index(drop=True))
         return pd.concat(columns, axis=1)
 
@@ -461,7 +459,6 @@ class IQModel(RegressorMixin, BaseEstimator):
         self.y_range_ = float(dap.max() - dap.min())
         y01 = (dap - self.y_min_) / self.y_range_
         self.interactions_ = None
-        self.feature_scaler_ = None
         self.__dict__.pop("_lambda", None)
         self.__dict__.pop("lambda_path_", None)
 
@@ -470,7 +467,8 @@ class IQModel(RegressorMixin, BaseEstimator):
         db_energies = EnergyNormalizer().fit(db_raw).transform(db_raw)
         candidates = self._screen(db_energies, dap)
         extra = self._extra_features(codes, features)
-        scaled_extra = None if extra is None else FeatureScaler().fit_transform(extra).to_numpy()
+        self.feature_scaler_ = None if extra is None else FeatureScaler().fit(extra)
+        scaled_extra = None if extra is None else self.feature_scaler_.transform(extra).to_numpy()
         chosen, betas = self._select(db_energies[:, candidates], y01, scaled_extra)
         candidates = candidates[chosen]
         energies = db_energies[:, candidates]
@@ -493,7 +491,7 @@ class IQModel(RegressorMixin, BaseEstimator):
             background, self.motifs_, mode=self.energy_mode, n_jobs=self.n_jobs
         )
         self.energy_normalizer_ = EnergyNormalizer().fit(self._background_raw)
-        base = self._base_features(codes, features, fit=True)
+        base = self._base_features(codes, features)
         self._fit_glm(self._design(base), y01)
         if self.filter:
             base = self._filter(base, y01, dap)
@@ -526,7 +524,7 @@ class IQModel(RegressorMixin, BaseEstimator):
                 f"the model was fitted with {self.n_features_in_} features "
                 f"({list(self.feature_names_in_)}); pass features= with the same columns"
             )
-        return self._predict_design(self._design(self._base_features(codes, features, fit=False)))
+        return self._predict_design(self._design(self._base_features(codes, features)))
 
     def score(self, seqs, dap, *, features=None) -> float:
         """Coefficient of determination R^2 of the predictions."""
