@@ -514,8 +514,15 @@ class IQModel(RegressorMixin, BaseEstimator):
         self.train_r2_ = _r2(dap, prediction)
         return self
 
-    def predict(self, seqs, *, features=None) -> np.ndarray:
-        """Predicted dAP for each sequence, shape (n_seqs,)."""
+    def transform(self, seqs, *, features=None) -> pd.DataFrame:
+        """The model's inputs on the [0, 10] scale, one row per sequence.
+
+        Returns
+        -------
+        DataFrame of float64, shape (n_seqs, n_motifs + n_covariates)
+            Normalised motif energies (columns named by motif) followed by the scaled
+            sequence features and covariates.
+        """
         check_is_fitted(self, "glm_")
         codes = encode(seqs)
         features = _check_features(features, len(codes))
@@ -524,7 +531,11 @@ class IQModel(RegressorMixin, BaseEstimator):
                 f"the model was fitted with {self.n_features_in_} features "
                 f"({list(self.feature_names_in_)}); pass features= with the same columns"
             )
-        return self._predict_design(self._design(self._base_features(codes, features)))
+        return self._base_features(codes, features)
+
+    def predict(self, seqs, *, features=None) -> np.ndarray:
+        """Predicted dAP for each sequence, shape (n_seqs,)."""
+        return self._predict_design(self._design(self.transform(seqs, features=features)))
 
     def score(self, seqs, dap, *, features=None) -> float:
         """Coefficient of determination R^2 of the predictions."""

@@ -1,0 +1,451 @@
+"""Explain a fitted IQModel: partial responses, exact decompositions, per-base contributions.
+
+Everything here works on the model's logit scale, where the model is additive: the linear
+predictor of a sequence is the GLM intercept plus one term per motif, covariate and
+interaction, and ``predict`` maps it to dAP with ``y_min_ + y_range_ * sigmoid(eta)``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+from sklearn.utils.validation import check_is_fitted
+
+from iqmodel.energy import local_energies
+from iqmodel.features import response_function
+from iqmodel.glm import fit_logistic_lasso
+from iqmodel.motifs import Motif
+from iqmodel.seq import decode, encode
+
+__all__ = [
+    "Decomposition",
+    "LocalContributions",
+    "decompose",
+    "drop_one_r2",
+    "local_contributions",
+    "low_affinity_score",
+    "name_motifs",
+    "partial_responses",
+    "response_curve",
+]
+
+
+class Decomposition(NamedTuple):
+    """A prediction split into additive logit-scale terms.
+
+    Attributes
+    ----------
+    terms : DataFrame, shape (n_seqs, n_terms)
+        Contribution of each motif, covariate and interaction (``"a:b"``) to the linear
+        predictor: the sum of ``coefficient * feature value`` over the term's GLM columns.
+    kinds : Series of str, index = term names
+        ``"motif"``, ``"feature"`` (covariate) or ``"interaction"``.
+    intercept : float
+        GLM intercept.
+    logit : ndarray of float64, shape (n_seqs,)
+        ``intercept + terms.sum(axis=1)``, the model's linear predictor.
+    prediction : ndarray of float64, shape (n_seqs,)
+        ``y_min_ + y_range_ * sigmoid(logit)``, equal to ``model.predict``.
+    """
+
+    terms: pd.DataFrame
+    kinds: pd.Series
+    intercept: float
+    logit: np.ndarray
+    prediction: np.ndarray
+
+
+class LocalContributions(NamedTuple):
+    """Per-position binding and response of each motif on one sequence.
+
+    Attributes
+    ----------
+    sequence : str
+        The sequence (upper case).
+    energy : DataFrame, shape (length, n_motifs)
+        Energy of the single window starting at each position, normalised with the model's
+        constants to [0, 10]; NaN where no full window starts.
+    response : DataFrame, shape (length, n_motifs)
+        Logit-scale response of a single site at that window, ``f(energy) - f(0)`` where
+        ``f`` is the motif's fitted response curve, so an unbound window contributes 0;
+        NaN where ``energy`` is.
+    per_base : DataFrame, shape (length, n_motifs)
+        Per base: mean ``response`` of the windows covering it (0 where none does).
+    """
+
+    sequence: str
+    energy: pd.DataFrame
+    response: pd.DataFrame
+    per_base: pd.DataFrame
+
+
+def _fitted(model) -> None:
+    check_is_fitted(model, "glm_")
+
+
+def _term_of(model, column: str) -> str:
+    """The decomposition term (motif, covariate or interaction) a GLM column belongs to."""
+    return model._variable_of(column)
+
+
+def _kind(model, term: str) -> str:
+    if model.interactions_ is not None and term in set(model.interactions_.pairs["name"]):
+        return "interaction"
+    return "motif" if term in {m.name for m in model.motifs_} else "feature"
+
+
+def decompose(model, seqs, *, features=None) -> Decomposition:
+    """Split predictions exactly into intercept, motif, covariate and interaction terms.
+
+    Parameters
+    ----------
+    model : IQModel
+        A fitted model.
+    seqs : list of str or int8 array (n_seqs, length)
+    features : DataFrame, optional
+        The covariates the model was fitted with, if any.
+
+    Returns
+    -------
+    Decomposition
+        ``terms.sum(axis=1) + intercept`` equals the model's linear predictor.
+    """
+    _fitted(model)
+    design = model._design(model.transform(seqs, features=features))[model.feature_names_]
+    contributions = design.to_numpy() * model.glm_.coef[None, :]
+    owners = [_term_of(model, column) for column in model.feature_names_]
+    order = list(dict.fromkeys(owners))
+    index = {term: i for i, term in enumerate(order)}
+    terms = np.zeros((len(design), len(order)))
+    for j, owner in enumerate(owners):
+        terms[:, index[owner]] += contributions[:, j]
+    terms = pd.DataFrame(terms, columns=order)
+    logit = model.glm_.intercept + terms.to_numpy().sum(axis=1)
+    return Decomposition(
+        terms=terms,
+        kinds=pd.Series({term: _kind(model, term) for term in order}, dtype=object),
+        intercept=float(model.glm_.intercept),
+        logit=logit,
+        prediction=model.y_min_ + model.y_range_ * expit(logit),
+    )
+
+
+def partial_responses(model, seqs, *, features=None) -> pd.DataFrame:
+    """Logit-scale response of each motif and covariate on each sequence (no interactions).
+
+    Returns
+    -------
+    DataFrame, shape (n_seqs, n_motifs + n_covariates)
+        ``sum over the variable's GLM columns of coefficient * feature value``; columns in
+        model order. Interaction terms are left out (see :func:`decompose`).
+    """
+    parts = decompose(model, seqs, features=features)
+    keep = parts.kinds.index[parts.kinds != "interaction"]
+    return parts.terms[keep]
+
+
+def _coefficients(model, variable: str) -> pd.Series:
+    """The GLM coefficients of one motif or covariate, indexed by response function."""
+    coef = model.coef_
+    rows = coef[(coef["variable"] == variable) & (coef["kind"] != "interaction")]
+    if rows.empty:
+        names = coef.loc[coef["kind"] != "interaction", "variable"].unique().tolist()
+        raise ValueError(f"{variable!r} is not a motif or covariate of the model; it has {names}")
+    return pd.Series(rows["coefficient"].to_numpy(), index=rows["response"].to_numpy())
+
+
+def _curve(coefficients: pd.Series, values: np.ndarray) -> np.ndarray:
+    total = np.zeros_like(values, dtype=np.float64)
+    for function, coefficient in coefficients.items():
+        basis = values if function == "linear" else response_function(values, function)
+        total = total + coefficient * basis
+    return total
+
+
+def response_curve(model, variable: str, values=None) -> pd.Series:
+    """Partial response of one motif or covariate as a function of its [0, 10] value.
+
+    Parameters
+    ----------
+    model : IQModel
+    variable : str
+        Motif or covariate name.
+    values : array-like of float, optional
+        Values to evaluate at; default ``np.linspace(0, 10, 101)``.
+
+    Returns
+    -------
+    Series of float64
+        Index = ``values``; ``sum_f coefficient_f * f(value)`` on the logit scale.
+    """
+    _fitted(model)
+    values = np.linspace(0, 10, 101) if values is None else np.asarray(values, dtype=np.float64)
+    curve = _curve(_coefficients(model, variable), values)
+    return pd.Series(curve, index=pd.Index(values, name="value"), name=variable)
+
+
+def _checked_motifs(model, motifs) -> list[Motif]:
+    by_name = {m.name: m for m in model.motifs_}
+    if motifs is None:
+        return list(model.motifs_)
+    names = [motifs] if isinstance(motifs, str) else list(motifs)
+    unknown = [name for name in names if name not in by_name]
+    if unknown:
+        raise ValueError(f"unknown motifs {unknown}; the model has {list(by_name)}")
+    return [by_name[name] for name in names]
+
+
+def _normalised_local(model, seq: str, motifs: list[Motif]) -> np.ndarray:
+    """Local energies (length, n_motifs) normalised with the model's per-motif constants."""
+    raw = np.column_stack([local_energies(seq, motif) for motif in motifs])
+    all_names = [m.name for m in model.motifs_]
+    full = np.full((len(seq), len(all_names)), np.nan)
+    for motif, column in zip(motifs, raw.T, strict=True):
+        full[:, all_names.index(motif.name)] = column
+    normalised = model.energy_normalizer_.transform(full)
+    normalised = normalised[:, [all_names.index(m.name) for m in motifs]]
+    normalised[np.isnan(raw)] = np.nan
+    return normalised
+
+
+def local_contributions(model, seq, *, motifs=None) -> LocalContributions:
+    """Per-position energies and responses of the model's motifs on one sequence.
+
+    The local energy of a window is normalised with the same constants as the sequence-level
+    energies (as the reference's local PBM energies), and its response is the motif's fitted
+    curve at that energy minus the curve at 0. A base gets the mean response of the windows
+    that cover it.
+
+    Parameters
+    ----------
+    model : IQModel
+    seq : str
+        One DNA sequence of any length.
+    motifs : list of str, optional
+        Motif names; default all motifs of the model.
+
+    Returns
+    -------
+    LocalContributions
+    """
+    _fitted(model)
+    seq = decode(encode([seq]))[0] if isinstance(seq, str) else decode(np.atleast_2d(seq))[0]
+    chosen = _checked_motifs(model, motifs)
+    names = [m.name for m in chosen]
+    energy = _normalised_local(model, seq, chosen)
+    response = np.full_like(energy, np.nan)
+    per_base = np.zeros_like(energy)
+    for j, motif in enumerate(chosen):
+        coefficients = _coefficients(model, motif.name)
+        baseline = _curve(coefficients, np.zeros(1))[0]
+        response[:, j] = _curve(coefficients, energy[:, j]) - baseline
+        per_base[:, j] = _window_mean(np.nan_to_num(response[:, j]), motif.length)
+    return LocalContributions(
+        sequence=seq,
+        energy=pd.DataFrame(energy, columns=names),
+        response=pd.DataFrame(response, columns=names),
+        per_base=pd.DataFrame(per_base, columns=names),
+    )
+
+
+def _window_mean(window_values: np.ndarray, length: int) -> np.ndarray:
+    """Per base, the mean of the values of the ``length``-bp windows covering it.
+
+    ``window_values[i]`` belongs to the window starting at ``i`` (0 where none starts).
+    """
+    n = len(window_values)
+    n_windows = max(n - length + 1, 0)
+    totals = np.concatenate([[0.0], np.cumsum(window_values[:n_windows])])
+    position = np.arange(n)
+    first = np.clip(position - length + 1, 0, n_windows)
+    last = np.clip(position + 1, 0, n_windows)
+    count = last - first
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (totals[last] - totals[first]) / count
+    return np.where(count > 0, mean, 0.0)
+
+
+def _pearson_r2(y: np.ndarray, prediction: np.ndarray) -> float:
+    if np.std(prediction) == 0 or np.std(y) == 0:
+        return 0.0
+    return float(np.corrcoef(y, prediction)[0, 1] ** 2)
+
+
+def _checked_dap(dap, n: int) -> np.ndarray:
+    dap = np.asarray(dap, dtype=np.float64).ravel()
+    if len(dap) != n:
+        raise ValueError(f"dap has {len(dap)} values but there are {n} sequences")
+    if not np.all(np.isfinite(dap)):
+        raise ValueError("dap contains NaN or inf; remove those peaks first")
+    return dap
+
+
+def drop_one_r2(model, seqs, dap, *, features=None) -> pd.DataFrame:
+    """Added R^2 of each motif: squared Pearson r of the model minus that of a model without it.
+
+    The GLM is refitted (same penalty and solver as the final fit) on the given data without
+    the motif's response columns and interactions; the other motifs' energies are unchanged.
+
+    Parameters
+    ----------
+    model : IQModel
+    seqs : list of str
+    dap : array-like of float, shape (n_seqs,)
+        Observed dAP of ``seqs`` (typically the training set).
+    features : DataFrame, optional
+
+    Returns
+    -------
+    DataFrame
+        Columns ``motif``, ``r2_full``, ``r2_without``, ``delta_r2``; sorted by ``delta_r2``
+        descending.
+    """
+    _fitted(model)
+    design = model._design(model.transform(seqs, features=features))[model.feature_names_]
+    dap = _checked_dap(dap, len(design))
+    y01 = np.clip((dap - model.y_min_) / model.y_range_, 0, 1)
+    full = _pearson_r2(dap, model._predict_design(design))
+    rows = []
+    for motif in model.motifs_:
+        keep = [
+            c
+            for c in design.columns
+            if motif.name not in _terms_of_column(model, c) and not design[c].isna().any()
+        ]
+        prediction = np.full(len(dap), y01.mean())
+        if keep:
+            fit = fit_logistic_lasso(
+                design[keep].to_numpy(), y01, lam=model.glm_.lambda_, solver=model.glm_.solver
+            )
+            prediction = fit.predict(design[keep].to_numpy())
+        without = _pearson_r2(dap, prediction)
+        rows.append({"motif": motif.name, "r2_full": full, "r2_without": without})
+
+    table = pd.DataFrame(rows)
+    table["delta_r2"] = table["r2_full"] - table["r2_without"]
+    return table.sort_values("delta_r2", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _terms_of_column(model, column: str) -> set[str]:
+    """The motifs and covariates a GLM column depends on (two for an interaction)."""
+    term = _term_of(model, column)
+    if model.interactions_ is not None:
+        pairs = model.interactions_.pairs.set_index("name")
+        if term in pairs.index:
+            return {pairs.at[term, "term1"], pairs.at[term, "term2"]}
+    return {term}
+
+
+def low_affinity_score(
+    model, seqs, dap, *, site_threshold: float = 5.0, high_threshold: float = 8.0, motifs=None
+) -> pd.DataFrame:
+    """Low-affinity score of each motif (paper eq. 9).
+
+    Each window's local energy is normalised with the model's constants ([0, 10]). A peak is
+    *single-high* when exactly one window reaches ``high_threshold`` and no other window
+    reaches ``site_threshold``; it is *multi-low* when at least two windows reach
+    ``site_threshold`` and none reaches ``high_threshold``.
+    ``LAS = mean(dAP of multi-low) - mean(dAP of single-high)``: positive when several weak
+    sites act more strongly than one strong site.
+
+    Parameters
+    ----------
+    model : IQModel
+    seqs : list of str
+    dap : array-like of float, shape (n_seqs,)
+    site_threshold : float, default 5.0
+        Normalised energy of a (weak) site.
+    high_threshold : float, default 8.0
+        Normalised energy of a high-affinity site; must exceed ``site_threshold``.
+    motifs : list of str, optional
+        Default: all motifs of the model.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``motif``, ``las`` (NaN when either group is empty), ``n_multi_low``,
+        ``n_single_high``, ``mean_multi_low``, ``mean_single_high``.
+    """
+    _fitted(model)
+    if not 0 <= site_threshold < high_threshold <= 10:
+        raise ValueError(
+            "need 0 <= site_threshold < high_threshold <= 10, got "
+            f"site_threshold={site_threshold}, high_threshold={high_threshold}"
+        )
+    sequences = decode(encode(seqs))
+    dap = _checked_dap(dap, len(sequences))
+    chosen = _checked_motifs(model, motifs)
+    n_sites = np.zeros((len(sequences), len(chosen)), dtype=np.int64)
+    n_high = np.zeros_like(n_sites)
+    for i, seq in enumerate(sequences):
+        energy = np.nan_to_num(_normalised_local(model, seq, chosen), nan=0.0)
+        n_sites[i] = (energy >= site_threshold).sum(axis=0)
+        n_high[i] = (energy >= high_threshold).sum(axis=0)
+    rows = []
+    for j, motif in enumerate(chosen):
+        single_high = (n_high[:, j] == 1) & (n_sites[:, j] == 1)
+        multi_low = (n_sites[:, j] >= 2) & (n_high[:, j] == 0)
+        mean_low = float(dap[multi_low].mean()) if multi_low.any() else np.nan
+        mean_high = float(dap[single_high].mean()) if single_high.any() else np.nan
+        rows.append(
+            {
+                "motif": motif.name,
+                "las": mean_low - mean_high,
+                "n_multi_low": int(multi_low.sum()),
+                "n_single_high": int(single_high.sum()),
+                "mean_multi_low": mean_low,
+                "mean_single_high": mean_high,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def name_motifs(motifs, database="jaspar2024", *, bits_threshold: float = 0.1) -> pd.DataFrame:
+    """Best database match of each motif, over all offsets and both orientations.
+
+    Parameters
+    ----------
+    motifs : IQModel or list of Motif
+        A fitted model (its ``motifs_``) or motifs.
+    database : str or list of Motif, default "jaspar2024"
+        A bundled database name (see :func:`iqmodel.io.load_motif_db`) or motifs.
+    bits_threshold : float, default 0.1
+        Flanks below this information content are trimmed before comparing (spec 2.6), so
+        a diffuse flank of a learned motif does not dilute the match.
+
+    Returns
+    -------
+    DataFrame
+        One row per motif: ``motif``, ``match`` (database motif name), ``match_alt_name``,
+        ``similarity`` (Pearson r of the aligned PWMs; a value below ~0.7 is a weak match),
+        ``strand`` (``'-'`` when the reverse complement matches) and ``offset``.
+    """
+    if hasattr(motifs, "motifs_"):
+        motifs = motifs.motifs_
+    motifs = list(motifs)
+    if not motifs or not all(isinstance(m, Motif) for m in motifs):
+        raise ValueError("motifs must be a fitted IQModel or a non-empty list of Motif objects")
+    if isinstance(database, str):
+        from iqmodel.io import load_motif_db
+
+        database = load_motif_db(database)
+    database = [m.trim(bits_threshold) for m in database]
+    rows = []
+    for motif in motifs:
+        query = motif.trim(bits_threshold)
+        matches = [query.similarity(candidate) for candidate in database]
+        best = int(np.argmax([match.score for match in matches]))
+        rows.append(
+            {
+                "motif": motif.name,
+                "match": database[best].name,
+                "match_alt_name": database[best].alt_name,
+                "similarity": float(matches[best].score),
+                "strand": matches[best].strand,
+                "offset": matches[best].offset,
+            }
+        )
+    return pd.DataFrame(rows)

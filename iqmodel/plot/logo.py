@@ -1,0 +1,54 @@
+"""Sequence logos of motifs (logomaker), in bits or probability."""
+
+from __future__ import annotations
+
+import logomaker
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from iqmodel.motifs import Motif
+
+__all__ = ["BASE_COLORS", "logo"]
+
+BASE_COLORS = {"A": "#109648", "C": "#255C99", "G": "#F7B32B", "T": "#D62839"}
+"""Colour of each base in logos and sequence letters (green A, blue C, yellow G, red T)."""
+
+_KINDS = ("bits", "probability")
+
+
+def logo(motif: Motif, *, ax=None, kind: str = "bits", title: str | None = None):
+    """Draw the sequence logo of a motif.
+
+    Parameters
+    ----------
+    motif : Motif
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure is made when omitted.
+    kind : {"bits", "probability"}, default "bits"
+        Letter heights: probability times the position's information content (bits, y in
+        [0, 2]) or the probability itself (y in [0, 1]).
+    title : str, optional
+        Axes title; default the motif name (with its ``alt_name`` in brackets).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    if not isinstance(motif, Motif):
+        raise TypeError(f"motif must be a Motif, got {type(motif).__name__}")
+    if kind not in _KINDS:
+        raise ValueError(f"kind must be one of {_KINDS}, got {kind!r}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(2.0, 0.3 * motif.length), 1.5))
+    heights = motif.pwm / motif.pwm.sum(axis=1, keepdims=True)
+    if kind == "bits":
+        heights = heights * motif.information_content(prior=0.0)[:, None]
+    table = pd.DataFrame(heights, columns=list("ACGT"))
+    logomaker.Logo(table, ax=ax, color_scheme=BASE_COLORS, show_spines=False)
+    ax.set_ylim(0, 2 if kind == "bits" else 1)
+    ax.set_ylabel(kind)
+    ax.set_xticks([])
+    if title is None:
+        title = f"{motif.name} ({motif.alt_name})" if motif.alt_name else motif.name
+    ax.set_title(title, fontsize="small")
+    return ax
