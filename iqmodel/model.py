@@ -512,6 +512,7 @@ class IQModel(RegressorMixin, BaseEstimator):
         self.feature_names_in_ = None if features is None else np.array(features.columns)
         prediction = self._predict_design(self._design(base))
         self.train_r2_ = _r2(dap, prediction)
+        self.seq_length_ = int(codes.shape[1])
         return self
 
     def transform(self, seqs, *, features=None) -> pd.DataFrame:

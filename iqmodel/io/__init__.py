@@ -33,3 +33,35 @@ __all__ = [
     "write_motif_table",
     "write_motifs",
 ]
+
+# Genome, peak and ATAC-signal readers (for the `iqmodel fit` pipeline).
+from iqmodel.io.genome import Genome, extract_sequences
+from iqmodel.io.intervals import (
+    check_peaks,
+    merge_overlapping,
+    read_peaks,
+    read_tss,
+    resize_intervals,
+    tss_distance,
+)
+from iqmodel.io.tracks import (
+    TrackSignal,
+    bigwig_signal,
+    fragment_counts,
+    read_counts_table,
+)
+
+__all__ += [
+    "Genome",
+    "TrackSignal",
+    "bigwig_signal",
+    "check_peaks",
+    "extract_sequences",
+    "fragment_counts",
+    "merge_overlapping",
+    "read_counts_table",
+    "read_peaks",
+    "read_tss",
+    "resize_intervals",
+    "tss_distance",
+]

@@ -16,6 +16,7 @@ Layout (format version 1)::
       "scale": {"y_min", "y_range"},
       "covariates": null | [...],        # names of user features passed to fit
       "train_r2": float,
+      "seq_length": int | null (training sequence length, bp; absent in early files),
       "filter_report": null | [{...}], "distilled_features": [{...}]
     }
 
@@ -28,11 +29,12 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from iqmodel.io._atomic import atomic_write_text
 
 FORMAT = "iqmodel-model"
 FORMAT_VERSION = 1
@@ -130,6 +132,7 @@ def model_to_dict(model) -> dict:
             if model.feature_names_in_ is None
             else list(model.feature_names_in_),
             "train_r2": model.train_r2_,
+            "seq_length": model.seq_length_,
             "filter_report": _records(getattr(model, "filter_report_", None)),
             "distilled_features": _records(model.distilled_features_),
         }
@@ -143,17 +146,7 @@ def save_model(model, path) -> Path:
     check_is_fitted(model, "glm_")
     path = Path(path)
     text = json.dumps(model_to_dict(model), indent=1, allow_nan=False)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_text(path, text)
 
 
 def _array(values) -> np.ndarray:
@@ -245,6 +238,7 @@ def model_from_dict(document: dict):
     model.feature_names_in_ = None if covariates is None else np.array(covariates, dtype=object)
     model.n_features_in_ = 0 if covariates is None else len(covariates)
     model.train_r2_ = document["train_r2"]
+    model.seq_length_ = document.get("seq_length")
     if document["filter_report"] is not None:
         model.filter_report_ = pd.DataFrame(document["filter_report"])
     model.distilled_features_ = pd.DataFrame(document["distilled_features"])

@@ -10,9 +10,7 @@ in ``.gz`` is read and written as gzip. Spatial profiles are not stored by any o
 from __future__ import annotations
 
 import gzip
-import os
 import re
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -21,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from iqmodel.io._atomic import atomic_write
 from iqmodel.motifs import BASES, Motif
 
 __all__ = [
@@ -88,16 +87,6 @@ def _read_lines(path: Path) -> list[str]:
         return handle.read().splitlines()
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary file next to ``path``, then move it into place."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _write_text(path, lines: Iterable[str]) -> None:
     path = Path(path)
 
@@ -105,7 +94,7 @@ def _write_text(path, lines: Iterable[str]) -> None:
         with _open(tmp, "wt", gzipped=_is_gzipped(path)) as handle:
             handle.writelines(lines)
 
-    _atomic_write(path, write)
+    atomic_write(path, write)
 
 
 def _check_motifs(motifs) -> list[Motif]:
@@ -638,7 +627,7 @@ def write_motif_table(motifs: Iterable[Motif], path) -> None:
             else:
                 frame.to_csv(handle, sep="," if kind == "csv" else "\t", index=False)
 
-    _atomic_write(path, write)
+    atomic_write(path, write)
 
 
 # ----------------------------------------------------------------------------- dispatch
