@@ -117,3 +117,14 @@ def test_real_gzip_genome(shared_data, tmp_path):
             genome.fetch("IV", 0, 10)
         with pytest.raises(ValueError, match=r"length 1531933 bp"):
             genome.fetch("chrIV", 1_531_900, 1_532_000)
+
+
+def test_bgzip_fasta_is_read(tmp_path):
+    from Bio import bgzf
+
+    path = tmp_path / "genome.fa.gz"
+    with bgzf.BgzfWriter(str(path), "wb") as out:
+        out.write(FASTA.encode())
+    with Genome(path) as genome:
+        assert genome.chrom_sizes == {"chr1": 22, "chr2": 12}
+        assert genome.fetch("chr1", 8, 14) == "ACGTNN"

@@ -50,8 +50,7 @@ class Genome:
     Parameters
     ----------
     path : str or Path
-        FASTA file, uncompressed or compressed with ``bgzip`` (reading bgzip needs
-        biopython). The ``.fai`` index is built next to it when missing (in a temporary folder
+        FASTA file, uncompressed or compressed with ``bgzip``. The ``.fai`` index is built next to it when missing (in a temporary folder
         when that folder is read-only).
     soft_mask : {"upper", "N"}, default "upper"
         What to do with lower-case (soft-masked, repeat) bases: upper-case them (R's
@@ -95,7 +94,7 @@ class Genome:
             raise ValueError(
                 f"{path} is compressed with plain gzip, which does not allow random access; "
                 f"decompress it (`gunzip -k {path.name}`) or recompress it with bgzip "
-                f"(`gunzip -c {path.name} | bgzip > {path.name}`; then `pip install biopython`)"
+                f"(`gunzip {path.name} && bgzip {path.name.removesuffix('.gz')}`)"
             )
         self._fasta = self._open(path, kind)
         self._sizes = {str(name): len(record) for name, record in self._fasta.records.items()}
