@@ -14,10 +14,10 @@ import pandas as pd
 from scipy.special import expit
 from sklearn.utils.validation import check_is_fitted
 
-from iqmodel.energy import local_energies
+from iqmodel.energy import compute_energies, local_energies
 from iqmodel.features import response_function
 from iqmodel.glm import fit_logistic_lasso
-from iqmodel.motifs import Motif
+from iqmodel.motifs import Motif, spatial_frame_start
 from iqmodel.seq import decode, encode
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "name_motifs",
     "partial_responses",
     "response_curve",
+    "window_weights",
 ]
 
 
@@ -73,7 +74,11 @@ class LocalContributions(NamedTuple):
         ``f`` is the motif's fitted response curve, so an unbound window contributes 0;
         NaN where ``energy`` is.
     per_base : DataFrame, shape (length, n_motifs)
-        Per base: mean ``response`` of the windows covering it (0 where none does).
+        Exact attribution of the motif's term to bases: the term ``f(E) - f(0)`` of the
+        sequence (``E`` its normalised energy) is split over the windows in proportion to
+        each window's spatially weighted binding probability (all of it to the best window
+        in ``energy_mode="max"``), and each window's share evenly over its bases; so a
+        column sums to the motif's term relative to no binding.
     """
 
     sequence: str
@@ -198,17 +203,45 @@ def _checked_motifs(model, motifs) -> list[Motif]:
     return [by_name[name] for name in names]
 
 
+def _normalised(model, raw: np.ndarray, motifs: list[Motif]) -> np.ndarray:
+    """Raw energies (n, n_chosen) of some model motifs on the model's [0, 10] scale."""
+    all_names = [m.name for m in model.motifs_]
+    columns = [all_names.index(m.name) for m in motifs]
+    full = np.full((len(raw), len(all_names)), np.nan)
+    full[:, columns] = raw
+    normalised = model.energy_normalizer_.transform(full)[:, columns]
+    normalised[np.isnan(raw)] = np.nan
+    return normalised
+
+
 def _normalised_local(model, seq: str, motifs: list[Motif]) -> np.ndarray:
     """Local energies (length, n_motifs) normalised with the model's per-motif constants."""
     raw = np.column_stack([local_energies(seq, motif) for motif in motifs])
-    all_names = [m.name for m in model.motifs_]
-    full = np.full((len(seq), len(all_names)), np.nan)
-    for motif, column in zip(motifs, raw.T, strict=True):
-        full[:, all_names.index(motif.name)] = column
-    normalised = model.energy_normalizer_.transform(full)
-    normalised = normalised[:, [all_names.index(m.name) for m in motifs]]
-    normalised[np.isnan(raw)] = np.nan
-    return normalised
+    return _normalised(model, raw, motifs)
+
+
+def window_weights(motif: Motif, length: int) -> np.ndarray:
+    """Spatial weight of the window starting at each position of a ``length``-bp sequence.
+
+    As in the energy (spec 3.4): a window counts when it lies inside both the sequence and
+    the motif's spatial frame, with the weight of the bin its start falls in; 0 elsewhere.
+    Without a spatial profile every full window has weight 1.
+
+    Returns
+    -------
+    ndarray of float64, shape (length,)
+    """
+    weights = np.zeros(length)
+    if motif.spatial is None:
+        profile, bin_size, first = np.ones(1), max(length, 1), 0
+        stop = length
+    else:
+        profile, bin_size = motif.spatial, motif.bin_size
+        first = spatial_frame_start(length, len(profile), bin_size)
+        stop = min(first + len(profile) * bin_size, length)
+    starts = np.arange(max(first, 0), max(stop - motif.length + 1, 0))
+    weights[starts] = profile[(starts - first) // bin_size]
+    return weights
 
 
 def local_contributions(model, seq, *, motifs=None) -> LocalContributions:
@@ -216,8 +249,8 @@ def local_contributions(model, seq, *, motifs=None) -> LocalContributions:
 
     The local energy of a window is normalised with the same constants as the sequence-level
     energies (as the reference's local PBM energies), and its response is the motif's fitted
-    curve at that energy minus the curve at 0. A base gets the mean response of the windows
-    that cover it.
+    curve at that energy minus the curve at 0. ``per_base`` splits the motif's whole term of
+    the prediction over the bases that carry its binding (see :class:`LocalContributions`).
 
     Parameters
     ----------
@@ -235,14 +268,19 @@ def local_contributions(model, seq, *, motifs=None) -> LocalContributions:
     seq = decode(encode([seq]))[0] if isinstance(seq, str) else decode(np.atleast_2d(seq))[0]
     chosen = _checked_motifs(model, motifs)
     names = [m.name for m in chosen]
-    energy = _normalised_local(model, seq, chosen)
+    raw_local = np.column_stack([local_energies(seq, motif) for motif in chosen])
+    energy = _normalised(model, raw_local, chosen)
+    raw_total = compute_energies([seq], chosen, mode=model.energy_mode)
+    total = _normalised(model, raw_total, chosen)[0]
     response = np.full_like(energy, np.nan)
     per_base = np.zeros_like(energy)
     for j, motif in enumerate(chosen):
         coefficients = _coefficients(model, motif.name)
         baseline = _curve(coefficients, np.zeros(1))[0]
         response[:, j] = _curve(coefficients, energy[:, j]) - baseline
-        per_base[:, j] = _window_mean(np.nan_to_num(response[:, j]), motif.length)
+        term = _curve(coefficients, np.nan_to_num(total[j : j + 1]))[0] - baseline
+        share = _binding_share(raw_local[:, j], window_weights(motif, len(seq)), model)
+        per_base[:, j] = _window_sum(term * share, motif.length) / motif.length
     return LocalContributions(
         sequence=seq,
         energy=pd.DataFrame(energy, columns=names),
@@ -251,10 +289,28 @@ def local_contributions(model, seq, *, motifs=None) -> LocalContributions:
     )
 
 
-def _window_mean(window_values: np.ndarray, length: int) -> np.ndarray:
-    """Per base, the mean of the values of the ``length``-bp windows covering it.
+def _binding_share(log_probability: np.ndarray, weights: np.ndarray, model) -> np.ndarray:
+    """Each window's share of the motif's binding: weighted probability / total (sums to 1).
 
-    ``window_values[i]`` belongs to the window starting at ``i`` (0 where none starts).
+    ``energy_mode="max"`` gives everything to the best weighted window; no window -> zeros.
+    """
+    with np.errstate(divide="ignore"):
+        weighted = np.where(weights > 0, np.log(weights) + log_probability, -np.inf)
+    weighted = np.nan_to_num(weighted, nan=-np.inf)
+    share = np.zeros_like(weighted)
+    if not np.isfinite(weighted).any():
+        return share
+    if model.energy_mode == "max":
+        share[np.argmax(weighted)] = 1.0
+        return share
+    share = np.exp(weighted - weighted.max())
+    return share / share.sum()
+
+
+def _window_sum(window_values: np.ndarray, length: int) -> np.ndarray:
+    """Per base, the sum of the values of the ``length``-bp windows covering it.
+
+    ``window_values[i]`` belongs to the window starting at ``i``.
     """
     n = len(window_values)
     n_windows = max(n - length + 1, 0)
@@ -262,10 +318,7 @@ def _window_mean(window_values: np.ndarray, length: int) -> np.ndarray:
     position = np.arange(n)
     first = np.clip(position - length + 1, 0, n_windows)
     last = np.clip(position + 1, 0, n_windows)
-    count = last - first
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = (totals[last] - totals[first]) / count
-    return np.where(count > 0, mean, 0.0)
+    return totals[last] - totals[first]
 
 
 def _pearson_r2(y: np.ndarray, prediction: np.ndarray) -> float:

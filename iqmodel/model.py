@@ -566,6 +566,12 @@ class IQModel(RegressorMixin, BaseEstimator):
             )
         return pd.DataFrame(rows)
 
+    def report(self, seqs, dap, **kwargs):
+        """The model report figure: one row per motif (see :func:`iqmodel.plot.report`)."""
+        from iqmodel.plot import report
+
+        return report(self, seqs, dap, **kwargs)
+
     def save(self, path) -> None:
         """Write the fitted model to a JSON model file (see :mod:`iqmodel.io.model_file`)."""
         from iqmodel.io.model_file import save_model

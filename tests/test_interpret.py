@@ -103,19 +103,35 @@ def test_local_contributions_against_a_slow_reference(model, data):
         energy = expected_energy[:, j]
         response = _curve(model, motif.name, energy) - _curve(model, motif.name, 0.0)
         np.testing.assert_allclose(local.response[motif.name], response, atol=1e-12)
+    # per_base: the motif's term split over windows by weighted binding, then over bases
+    terms = I.decompose(model, [seq]).terms.iloc[0]
+    for j, motif in enumerate(model.motifs_):
+        weights = np.array(
+            [I.window_weights(motif, len(seq))[i] for i in range(len(seq))], dtype=float
+        )
+        probability = np.exp(np.nan_to_num(raw[:, j], nan=-np.inf)) * weights
+        share = probability / probability.sum()
+        term = terms[motif.name] - _curve(model, motif.name, 0.0)
         per_base = np.zeros(len(seq))
-        for base in range(len(seq)):
-            covering = [
-                response[i]
-                for i in range(max(0, base - motif.length + 1), base + 1)
-                if i <= len(seq) - motif.length
-            ]
-            per_base[base] = np.mean(covering) if covering else 0.0
+        for i in range(len(seq) - motif.length + 1):
+            per_base[i : i + motif.length] += term * share[i] / motif.length
         np.testing.assert_allclose(local.per_base[motif.name], per_base, atol=1e-12)
+        assert local.per_base[motif.name].sum() == pytest.approx(term, abs=1e-9)
     one = I.local_contributions(model, seq, motifs=[names[1]])
     assert list(one.energy.columns) == [names[1]]
     with pytest.raises(ValueError, match="unknown motifs"):
         I.local_contributions(model, seq, motifs=["nope"])
+
+
+def test_window_weights_follow_the_spatial_frame():
+    from iqmodel.motifs import Motif
+
+    pwm = np.full((4, 4), 0.25)
+    plain = Motif("m", pwm)
+    np.testing.assert_array_equal(I.window_weights(plain, 6), [1, 1, 1, 0, 0, 0])
+    # 3 bins of 2 bp centred on 10 bp: frame [2, 8); windows of 4 bp start at 2..4
+    spatial = Motif("s", pwm, spatial=[0.5, 2.0, 1.0], bin_size=2)
+    np.testing.assert_array_equal(I.window_weights(spatial, 10), [0, 0, 0.5, 0.5, 2, 0, 0, 0, 0, 0])
 
 
 def test_drop_one_r2_refits_without_each_motif(model, data):

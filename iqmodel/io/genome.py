@@ -50,8 +50,8 @@ class Genome:
     Parameters
     ----------
     path : str or Path
-        FASTA file, uncompressed or compressed with ``bgzip``. The ``.fai`` index is built next to it when missing (in a temporary folder
-        when that folder is read-only).
+        FASTA file, uncompressed or compressed with ``bgzip``. The ``.fai`` index is built
+        next to it when missing (in a temporary folder when that folder is read-only).
     soft_mask : {"upper", "N"}, default "upper"
         What to do with lower-case (soft-masked, repeat) bases: upper-case them (R's
         behaviour) or replace them by ``N``.

@@ -6,7 +6,10 @@ pyplot state beyond creating a figure when none is given.
 
 from __future__ import annotations
 
-import importlib
+from iqmodel.plot.iq_plot import iq_plot
+from iqmodel.plot.logo import logo
+from iqmodel.plot.report import report
+from iqmodel.plot.summary import interaction_network, prediction_scatter, response_curves
 
 __all__ = [
     "interaction_network",
@@ -16,18 +19,3 @@ __all__ = [
     "report",
     "response_curves",
 ]
-
-_MODULES = {
-    "interaction_network": "summary",
-    "iq_plot": "iq_plot",
-    "logo": "logo",
-    "prediction_scatter": "summary",
-    "report": "report",
-    "response_curves": "summary",
-}
-
-
-def __getattr__(name: str):
-    if name in _MODULES:
-        return getattr(importlib.import_module(f"iqmodel.plot.{_MODULES[name]}"), name)
-    raise AttributeError(f"module 'iqmodel.plot' has no attribute {name!r}")

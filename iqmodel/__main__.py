@@ -1,0 +1,7 @@
+"""``python -m iqmodel``: the command line."""
+
+import sys
+
+from iqmodel.cli import main
+
+sys.exit(main())

@@ -1,0 +1,442 @@
+"""The ``iqmodel`` command line: normalize, fit, predict, report, iq-plot, motifs.
+
+Exit codes: 0 success, 2 usage error (bad arguments, unknown config key), 1 data error (a
+one-line message; ``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["UsageError", "main"]
+
+log = logging.getLogger("iqmodel")
+
+
+class UsageError(ValueError):
+    """A problem with how the command was called (exit code 2)."""
+
+
+def _states(text: str) -> str | list[str]:
+    states = [s for s in text.split(",") if s]
+    return states[0] if len(states) == 1 else states
+
+
+def _chroms(text: str) -> list[str]:
+    return [c for c in text.split(",") if c]
+
+
+def _add_signal(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("ATAC signal (give one)")
+    group.add_argument("--counts", help="peaks x states counts table (TSV/CSV)")
+    group.add_argument(
+        "--bigwig", action="append", metavar="STATE=PATH", help="coverage bigWig of one state"
+    )
+    group.add_argument("--fragments", help="10x fragments.tsv.gz (with --barcodes)")
+    group.add_argument("--barcodes", help="barcode -> state table for --fragments")
+    group.add_argument(
+        "--window", type=int, default=20_000, help="regional window, bp (default 20000)"
+    )
+
+
+def _add_split(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--test-chroms", type=_chroms, help="comma-separated test chromosomes, e.g. chr9,chr18"
+    )
+    parser.add_argument(
+        "--test-fraction", type=float, default=0.2, help="random test fraction (default 0.2)"
+    )
+    parser.add_argument("--seed", type=int, help="random seed (default: drawn and recorded)")
+
+
+def _add_sequences(parser: argparse.ArgumentParser, *, table_help: str) -> None:
+    parser.add_argument("--table", help=table_help)
+    parser.add_argument("--peaks", help="BED / narrowPeak / TSV peaks")
+    parser.add_argument("--genome", help="genome FASTA (uncompressed or bgzip)")
+    parser.add_argument("--size", type=int, help="peak width, bp (fit default 500)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``iqmodel`` command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--quiet", action="store_true", help="no progress or info messages")
+    common.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+
+    parser = argparse.ArgumentParser(
+        prog="iqmodel",
+        description="Interpretable models of chromatin accessibility from DNA sequence.",
+        parents=[common],
+    )
+    from iqmodel import __version__
+
+    parser.add_argument("--version", action="version", version=f"iqmodel {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    normalize = commands.add_parser(
+        "normalize", parents=[common], help="ATAC signal -> access-probability (AP) table"
+    )
+    normalize.add_argument("--peaks", required=True, help="BED / narrowPeak / TSV peaks")
+    normalize.add_argument("--genome", help="FASTA, to keep resized peaks inside chromosomes")
+    normalize.add_argument("--size", type=int, default=500, help="peak width, bp (default 500)")
+    _add_signal(normalize)
+    normalize.add_argument("--constitutive", help="file with constitutive peak names, one a line")
+    normalize.add_argument("--out", required=True, help="output AP table (TSV)")
+    normalize.set_defaults(handler=_normalize)
+
+    fit = commands.add_parser("fit", parents=[common], help="fit one trajectory model")
+    _add_sequences(
+        fit,
+        table_help="TSV with a sequence column and one column per state, or a bundled example "
+        "(mouse-atac); replaces --peaks/--genome/signal",
+    )
+    _add_signal(fit)
+    fit.add_argument("--ap", help="AP table from `iqmodel normalize` instead of raw signal")
+    fit.add_argument("--start", required=True, type=_states, help="start state(s), comma list")
+    fit.add_argument("--end", required=True, type=_states, help="end state(s), comma list")
+    fit.add_argument("--tss", help="TSS BED or GTF: remove peaks near a TSS (spec 7.4)")
+    fit.add_argument("--min-tss-distance", type=float, default=5000, help="bp (default 5000)")
+    _add_split(fit)
+    fit.add_argument("--config", help="TOML file of IQModel parameters")
+    fit.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter"
+    )
+    fit.add_argument("--no-figures", action="store_true", help="skip the report figures")
+    fit.add_argument("--out", required=True, help="output directory")
+    fit.set_defaults(handler=_fit)
+
+    predict = commands.add_parser("predict", parents=[common], help="predict dAP of peaks")
+    predict.add_argument("--model", required=True, help="model.json of a fit")
+    _add_sequences(predict, table_help="TSV with a sequence column, or a bundled example")
+    predict.add_argument("--out", required=True, help="output TSV (name, predicted)")
+    predict.set_defaults(handler=_predict)
+
+    report = commands.add_parser("report", parents=[common], help="model report of a fit run")
+    report.add_argument("run", help="output directory of `iqmodel fit`")
+    report.add_argument("--out", help="PDF or PNG (default RUN/report.pdf)")
+    report.add_argument("--max-motifs", type=int, help="show at most this many motifs")
+    report.set_defaults(handler=_report)
+
+    iq = commands.add_parser("iq-plot", parents=[common], help="IQ-plot of one element")
+    iq.add_argument("--model", required=True, help="model.json of a fit")
+    iq.add_argument("--genome", help="genome FASTA (with --region)")
+    iq.add_argument("--region", help="chr:start-end")
+    iq.add_argument("--sequence", help="the sequence itself instead of --genome")
+    iq.add_argument("--bigwig", action="append", metavar="STATE=PATH", help="ATAC track")
+    iq.add_argument("--tss", help="TSS BED or GTF for the extended panel")
+    iq.add_argument("--conservation", help="conservation bigWig")
+    iq.add_argument("--motifs", type=_chroms, help="comma-separated motifs to show")
+    iq.add_argument("--width", type=int, default=500, help="bp (default 500)")
+    iq.add_argument("--out", required=True, help="PNG, PDF or SVG")
+    iq.set_defaults(handler=_iq_plot)
+
+    motifs = commands.add_parser("motifs", parents=[common], help="list or convert motif files")
+    motif_commands = motifs.add_subparsers(dest="motif_command", required=True, metavar="ACTION")
+    listing = motif_commands.add_parser(
+        "list", parents=[common], help="list a database or motif file"
+    )
+    listing.add_argument("source", nargs="?", default="jaspar2024", help="name or path")
+    listing.set_defaults(handler=_motifs_list)
+    convert = motif_commands.add_parser(
+        "convert", parents=[common], help="convert between motif formats"
+    )
+    convert.add_argument("source", help="database name or motif file")
+    convert.add_argument("out", help="output file; format from the extension")
+    convert.set_defaults(handler=_motifs_convert)
+    match = motif_commands.add_parser(
+        "match", parents=[common], help="name a model's motifs by database match"
+    )
+    match.add_argument("model", help="model.json")
+    match.add_argument("--db", default="jaspar2024", help="database name or file")
+    match.set_defaults(handler=_motifs_match)
+    return parser
+
+
+# ---------------------------------------------------------------------------- commands
+
+
+def _signal_args(args) -> dict:
+    return {
+        "counts": args.counts,
+        "bigwigs": args.bigwig,
+        "fragments": args.fragments,
+        "barcodes": args.barcodes,
+        "window": args.window,
+    }
+
+
+def _read_names(path) -> list[str]:
+    return [line.strip() for line in Path(path).read_text().splitlines() if line.strip()]
+
+
+def _normalize(args) -> None:
+    from iqmodel.io._atomic import atomic_write_text, write_table
+    from iqmodel.io.genome import Genome
+    from iqmodel.io.intervals import read_peaks, resize_intervals
+    from iqmodel.trajectory import normalize_signal, read_signal
+
+    sizes = Genome(args.genome).chrom_sizes if args.genome else None
+    peaks = resize_intervals(read_peaks(args.peaks), args.size, sizes).set_index("name", drop=False)
+    signal = read_signal(peaks, progress=not args.quiet, **_signal_args(args))
+    params = {"constitutive": _read_names(args.constitutive)} if args.constitutive else {}
+    ap, normalizer = normalize_signal(signal, **params)
+    table = peaks[["chrom", "start", "end"]].join(ap)
+    table.index.name = "name"
+    write_table(table, args.out, index=True)
+    import json
+
+    sidecar = Path(args.out).with_suffix(".normalizer.json")
+    atomic_write_text(sidecar, json.dumps(normalizer.to_dict(), indent=1) + "\n")
+    log.info("wrote %s and %s", args.out, sidecar)
+
+
+def _resolved_params(args, seed: int) -> dict:
+    from iqmodel.config import model_params
+
+    try:
+        params = model_params(args.config, args.set)
+    except (ValueError, FileNotFoundError) as error:
+        raise UsageError(str(error)) from None
+    explicit = set(args.set_keys)
+    if params.get("random_state") is None:
+        params["random_state"] = seed
+    if "verbose" not in explicit and not _config_has(args.config, "verbose"):
+        params["verbose"] = 0 if args.quiet else 1
+    return params
+
+
+def _config_has(config, key: str) -> bool:
+    if config is None:
+        return False
+    from iqmodel.config import read_config
+
+    return key in read_config(config)
+
+
+def _check_fit_inputs(args) -> None:
+    if args.table and (args.peaks or args.genome):
+        raise UsageError("give either --table or --peaks with --genome, not both")
+    if not args.table and not (args.peaks and args.genome):
+        raise UsageError("give --table (or a bundled example), or --peaks and --genome")
+    if args.test_chroms and args.test_fraction != 0.2:
+        raise UsageError("give either --test-chroms or --test-fraction, not both")
+
+
+def _fit(args) -> None:
+    from iqmodel import __version__
+    from iqmodel.trajectory import (
+        fit_trajectory,
+        load_table_trajectory,
+        load_trajectory,
+        read_ap_table,
+        write_run,
+    )
+
+    _check_fit_inputs(args)
+    args.set_keys = [text.partition("=")[0].strip() for text in args.set]
+    seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
+    params = _resolved_params(args, seed)
+    split = {
+        "test_chroms": args.test_chroms,
+        "test_fraction": 0.0 if args.test_chroms else args.test_fraction,
+        "random_state": seed,
+    }
+    if args.table:
+        data = load_table_trajectory(args.table, args.start, args.end, **split)
+    else:
+        data = load_trajectory(
+            args.peaks,
+            args.genome,
+            args.start,
+            args.end,
+            ap=read_ap_table(args.ap) if args.ap else None,
+            size=args.size or 500,
+            tss=args.tss,
+            min_tss_distance=args.min_tss_distance,
+            progress=not args.quiet,
+            **split,
+            **({} if args.ap else _signal_args(args)),
+        )
+    n_test = int((data.split == "test").sum())
+    log.info("fitting on %d peaks (%d held out)", len(data.split) - n_test, n_test)
+    model, predictions, metrics = fit_trajectory(data, params)
+    metrics = {"iqmodel_version": __version__, "seed": seed, **metrics}
+    config = {
+        "run": {
+            "iqmodel_version": __version__,
+            "seed": seed,
+            "start": args.start,
+            "end": args.end,
+            "table": args.table,
+            "peaks": args.peaks,
+            "genome": args.genome,
+            "size": args.size or (None if args.table else 500),
+            "tss": args.tss,
+            "min_tss_distance": args.min_tss_distance if args.tss else None,
+            "test_chroms": args.test_chroms,
+            "test_fraction": split["test_fraction"],
+            **{k: v for k, v in _signal_args(args).items() if k != "window"},
+            "window": args.window if (args.bigwig or args.fragments) else None,
+            "ap": args.ap,
+        },
+        "model": {k: v for k, v in params.items() if isinstance(v, (str, int, float, bool))},
+    }
+    write_run(args.out, model, data, predictions, metrics, config, figures=not args.no_figures)
+    shown = metrics.get("test", metrics["train"])
+    label = "held-out" if "test" in metrics else "training"
+    print(
+        f"{len(model.motifs_)} motifs; {label} R^2 = {shown['r2']:.3f} "
+        f"(Pearson r^2 = {shown['pearson_r2']:.3f}, n = {shown['n']}); wrote {args.out}"
+    )
+
+
+def _sequences_for_prediction(args, model) -> tuple[list, list[str]]:
+    if bool(args.table) == bool(args.peaks or args.genome):
+        raise UsageError("give either --table, or --peaks with --genome")
+    if args.table:
+        from iqmodel.trajectory import read_sequence_table
+
+        frame = read_sequence_table(args.table)
+        return list(frame.index), [s.upper() for s in frame["sequence"]]
+    if not (args.peaks and args.genome):
+        raise UsageError("--peaks needs --genome")
+    from iqmodel.io.genome import Genome, extract_sequences
+    from iqmodel.io.intervals import read_peaks, resize_intervals
+
+    size = args.size or model.seq_length_ or 500
+    genome = Genome(args.genome)
+    peaks = resize_intervals(read_peaks(args.peaks), size, genome.chrom_sizes)
+    return list(peaks["name"]), extract_sequences(genome, peaks)
+
+
+def _predict(args) -> None:
+    import pandas as pd
+
+    from iqmodel import load_model
+    from iqmodel.io._atomic import write_table
+
+    model = load_model(args.model)
+    names, sequences = _sequences_for_prediction(args, model)
+    table = pd.DataFrame({"name": names, "predicted": model.predict(sequences)})
+    write_table(table, args.out)
+    log.info("wrote %d predictions to %s", len(table), args.out)
+
+
+def _report(args) -> None:
+    import pandas as pd
+
+    from iqmodel import load_model
+    from iqmodel.plot import report
+
+    run = Path(args.run)
+    for needed in ("model.json", "data.tsv.gz"):
+        if not (run / needed).is_file():
+            raise FileNotFoundError(f"{run / needed} is missing; is {run} an `iqmodel fit` run?")
+    model = load_model(run / "model.json")
+    data = pd.read_csv(run / "data.tsv.gz", sep="\t")
+    train = data[data["split"] == "train"]
+    test = data[data["split"] == "test"]
+    out = Path(args.out) if args.out else run / "report.pdf"
+    report(
+        model,
+        train["sequence"].tolist(),
+        train["dap"].to_numpy(),
+        test_seqs=test["sequence"].tolist() if len(test) else None,
+        test_dap=test["dap"].to_numpy() if len(test) else None,
+        path=out,
+        max_motifs=args.max_motifs,
+    )
+    log.info("wrote %s", out)
+
+
+def _iq_plot(args) -> None:
+    from iqmodel import load_model
+    from iqmodel.io._atomic import atomic_write
+    from iqmodel.plot import iq_plot
+    from iqmodel.trajectory import parse_tracks
+
+    if not args.sequence and not (args.genome and args.region):
+        raise UsageError("give --genome with --region, or --sequence")
+    model = load_model(args.model)
+    figure = iq_plot(
+        model,
+        args.sequence,
+        genome=args.genome,
+        region=args.region,
+        tracks=parse_tracks(args.bigwig) if args.bigwig else None,
+        tss=args.tss,
+        conservation=args.conservation,
+        width=args.width,
+        motifs=args.motifs,
+    )
+    out = Path(args.out)
+    suffix = out.suffix.lstrip(".").lower() or "png"
+    atomic_write(out, lambda tmp: figure.savefig(tmp, format=suffix, dpi=150, bbox_inches="tight"))
+    log.info("wrote %s", out)
+
+
+def _motifs_list(args) -> None:
+    from iqmodel.io import load_motif_db
+
+    for motif in load_motif_db(args.source):
+        print(f"{motif.name}\t{motif.alt_name or ''}\t{motif.length}\t{motif.consensus()}")
+
+
+def _motifs_convert(args) -> None:
+    from iqmodel.io import load_motif_db, write_motifs
+
+    motifs = load_motif_db(args.source)
+    write_motifs(motifs, args.out)
+    log.info("wrote %d motifs to %s", len(motifs), args.out)
+
+
+def _motifs_match(args) -> None:
+    from iqmodel import load_model
+    from iqmodel.interpret import name_motifs
+
+    table = name_motifs(load_model(args.model), args.db)
+    print(table.to_csv(sep="\t", index=False, float_format="%.3f"), end="")
+
+
+# ---------------------------------------------------------------------------- entry point
+
+
+def _configure_logging(quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("iqmodel: %(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(logging.WARNING if quiet else logging.INFO)
+    log.propagate = False
+
+
+def main(argv=None) -> int:
+    """Run the ``iqmodel`` command; returns the exit code (0 ok, 1 data error, 2 usage)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    _configure_logging(args.quiet)
+    try:
+        args.handler(args)
+    except UsageError as error:
+        if args.debug:
+            raise
+        parser.print_usage(sys.stderr)
+        print(f"iqmodel: error: {error}", file=sys.stderr)
+        return 2
+    except (ValueError, TypeError, KeyError, OSError, RuntimeError) as error:
+        if args.debug:
+            raise
+        message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        print(f"iqmodel: error: {message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

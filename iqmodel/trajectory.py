@@ -1,0 +1,565 @@
+"""One differentiation trajectory from files: inputs -> AP -> dAP -> split -> fitted model.
+
+The stages the ``iqmodel`` command line chains, each usable alone:
+:func:`read_signal` (counts table, bigWigs or 10x fragments per state),
+:func:`normalize_signal` (AP, spec 9), :func:`filter_near_tss` (spec 7.4),
+:func:`split_peaks` (random or by chromosome), :func:`load_trajectory` (all of it, from a
+genome) or :func:`load_table_trajectory` (sequences with per-state values in one table),
+:func:`fit_trajectory` and :func:`write_run`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from iqmodel.ap import APNormalizer, compute_dap
+from iqmodel.io._atomic import atomic_write, atomic_write_text, write_table
+from iqmodel.io.genome import Genome, extract_sequences
+from iqmodel.io.intervals import read_peaks, read_tss, resize_intervals, tss_distance
+from iqmodel.io.tracks import TrackSignal, bigwig_signal, fragment_counts, read_counts_table
+
+__all__ = [
+    "EXAMPLES",
+    "Trajectory",
+    "filter_near_tss",
+    "fit_trajectory",
+    "load_table_trajectory",
+    "load_trajectory",
+    "normalize_signal",
+    "parse_tracks",
+    "read_ap_table",
+    "read_sequence_table",
+    "read_signal",
+    "split_peaks",
+    "write_run",
+]
+
+log = logging.getLogger("iqmodel")
+
+EXAMPLES = {"mouse-atac": "mouse_atac_example.tsv.gz"}
+"""Bundled tables usable wherever a ``--table`` is accepted, by name."""
+
+_NAME_COLUMNS = ("name", "peak", "peak_name", "peak_id", "row_id", "id")
+_COORDINATE_COLUMNS = ("chrom", "start", "end")
+
+
+class Trajectory(NamedTuple):
+    """Everything a trajectory fit needs, one row per kept peak.
+
+    Attributes
+    ----------
+    peaks : DataFrame, shape (n_peaks, >= 1)
+        Index = peak names; ``chrom``, ``start``, ``end`` when known (resized intervals).
+    sequences : list of str
+        Peak sequences, equal length, upper case.
+    dap : Series of float64, shape (n_peaks,)
+        dAP = norm01(AP end) - norm01(AP start), in [-1, 1].
+    split : Series of str, shape (n_peaks,)
+        ``"train"`` or ``"test"``.
+    removed : DataFrame
+        Peaks left out and why (columns ``name``, ``reason``); empty when none were.
+    ap : DataFrame or None
+        Access probability per state of the kept peaks.
+    """
+
+    peaks: pd.DataFrame
+    sequences: list[str]
+    dap: pd.Series
+    split: pd.Series
+    removed: pd.DataFrame
+    ap: pd.DataFrame | None
+
+
+def parse_tracks(items: Sequence[str] | Mapping) -> dict:
+    """``["state=path", ...]`` or a mapping -> {state: path}."""
+    if isinstance(items, Mapping):
+        return dict(items)
+    tracks = {}
+    for item in items:
+        state, sep, path = str(item).partition("=")
+        if not sep or not state or not path:
+            raise ValueError(f"a bigWig track must be given as STATE=PATH, got {item!r}")
+        if state in tracks:
+            raise ValueError(f"state {state!r} is given two bigWig tracks; give one per state")
+        tracks[state] = path
+    return tracks
+
+
+def read_signal(
+    peaks: pd.DataFrame,
+    *,
+    counts=None,
+    bigwigs=None,
+    fragments=None,
+    barcodes=None,
+    window: int = 20_000,
+    progress: bool = False,
+) -> TrackSignal:
+    """ATAC signal per peak and state from exactly one kind of input.
+
+    Parameters
+    ----------
+    peaks : DataFrame
+        Peaks (``chrom``, ``start``, ``end``, ``name``), already resized.
+    counts : str or Path, optional
+        Peaks x states table (:func:`iqmodel.io.tracks.read_counts_table`); no regional
+        background, so regional normalisation is skipped.
+    bigwigs : list of "STATE=PATH" or mapping state -> path, optional
+        One coverage bigWig per state.
+    fragments, barcodes : str or Path, optional
+        A 10x ``fragments.tsv.gz`` and its barcode -> state table.
+    window : int, default 20000
+        Regional window for bigWigs and fragments, bp (spec 9.3).
+    progress : bool, default False
+
+    Returns
+    -------
+    TrackSignal
+    """
+    given = [
+        name
+        for name, value in (("counts", counts), ("bigwigs", bigwigs), ("fragments", fragments))
+        if value
+    ]
+    if len(given) != 1:
+        raise ValueError(
+            "give exactly one ATAC signal: a counts table, bigWig tracks (STATE=PATH) or a "
+            f"fragments file with barcodes; got {given or 'none'}"
+        )
+    if counts:
+        return TrackSignal(read_counts_table(counts, peaks), None, None)
+    if bigwigs:
+        return bigwig_signal(parse_tracks(bigwigs), peaks, window=window, progress=progress)
+    if not barcodes:
+        raise ValueError("a fragments file needs a barcode -> state table (--barcodes)")
+    signal = fragment_counts(fragments, barcodes, peaks, window=window, progress=progress)
+    if signal.stats:
+        log.info("fragments: %s", ", ".join(f"{k} {v}" for k, v in signal.stats.items()))
+    return signal
+
+
+def normalize_signal(signal: TrackSignal, **params) -> tuple[pd.DataFrame, APNormalizer]:
+    """Access probabilities from raw signal (spec 9); logs what the normalisation did.
+
+    Parameters
+    ----------
+    signal : TrackSignal
+    **params
+        :class:`iqmodel.ap.APNormalizer` parameters.
+
+    Returns
+    -------
+    ap : DataFrame, shape (n_peaks, n_states), values in [0, 1]
+    normalizer : APNormalizer
+        Fitted; its ``report_`` says how many peaks were constitutive.
+    """
+    normalizer = APNormalizer(**params)
+    ap = normalizer.fit_transform(signal.peak, signal.regional)
+    if not normalizer.regional_:
+        log.info("no regional signal (counts table): regional normalisation skipped")
+    log.info("AP: %d peaks x %d states", *ap.shape)
+    return ap, normalizer
+
+
+def filter_near_tss(peaks: pd.DataFrame, tss, min_distance: float) -> pd.Series:
+    """Which peaks lie more than ``min_distance`` bp from every TSS (spec 7.4).
+
+    Parameters
+    ----------
+    peaks : DataFrame
+        With ``chrom``, ``start``, ``end``.
+    tss : str, Path or DataFrame
+        A TSS BED/GTF file or the frame of :func:`iqmodel.io.intervals.read_tss`.
+    min_distance : float
+        Peaks at or below this distance, and peaks on chromosomes without any TSS, are
+        removed (as the reference does).
+
+    Returns
+    -------
+    Series of bool, index = peak names
+        True for peaks to keep.
+    """
+    table = tss if isinstance(tss, pd.DataFrame) else read_tss(tss)
+    distance = tss_distance(peaks, table)
+    return pd.Series(distance > min_distance, index=peaks.index)
+
+
+def split_peaks(
+    names: pd.Index,
+    *,
+    chroms: pd.Series | None = None,
+    test_chroms: Sequence[str] | None = None,
+    test_fraction: float = 0.2,
+    random_state: int | None = None,
+) -> pd.Series:
+    """Assign each peak to ``"train"`` or ``"test"``.
+
+    Parameters
+    ----------
+    names : Index
+        Peak names.
+    chroms : Series, optional
+        Chromosome of each peak (index = names); needed with ``test_chroms``.
+    test_chroms : list of str, optional
+        Peaks on these chromosomes form the test set (a chromosome split).
+    test_fraction : float in [0, 1), default 0.2
+        Otherwise a random fraction of the peaks is held out; 0 keeps every peak for training.
+    random_state : int, optional
+
+    Returns
+    -------
+    Series of str, index = names
+    """
+    split = pd.Series("train", index=names, dtype=object)
+    if test_chroms:
+        if chroms is None:
+            raise ValueError(
+                "--test-chroms needs peak coordinates; the input has none (use --test-fraction)"
+            )
+        unknown = sorted(set(test_chroms) - set(chroms))
+        if unknown:
+            raise ValueError(
+                f"test chromosomes {unknown} have no peaks; peaks are on {sorted(set(chroms))[:10]}"
+            )
+        split[chroms.isin(test_chroms).to_numpy()] = "test"
+    elif test_fraction:
+        if not 0 <= test_fraction < 1:
+            raise ValueError(f"test_fraction must be in [0, 1), got {test_fraction}")
+        rng = np.random.default_rng(random_state)
+        n_test = round(test_fraction * len(names))
+        split.iloc[rng.choice(len(names), size=n_test, replace=False)] = "test"
+    if (split == "train").sum() < 10:
+        raise ValueError(
+            f"only {(split == 'train').sum()} training peaks are left; use more peaks or a "
+            "smaller test set"
+        )
+    return split
+
+
+def _removed(names, reason: str) -> pd.DataFrame:
+    return pd.DataFrame({"name": list(names), "reason": reason})
+
+
+def load_trajectory(
+    peaks_path,
+    genome,
+    start,
+    end,
+    *,
+    ap: pd.DataFrame | None = None,
+    size: int = 500,
+    tss=None,
+    min_tss_distance: float = 5000,
+    test_chroms=None,
+    test_fraction: float = 0.2,
+    random_state: int | None = None,
+    progress: bool = False,
+    ap_params: Mapping | None = None,
+    **signal,
+) -> Trajectory:
+    """Peaks + genome + ATAC signal -> the data of one trajectory fit.
+
+    Parameters
+    ----------
+    peaks_path : str or Path
+        BED / narrowPeak / TSV of peaks; resized to ``size`` bp around summit or centre.
+    genome : str, Path or Genome
+        FASTA of the genome.
+    start, end : str or list of str
+        Trajectory start and end state(s).
+    ap : DataFrame, optional
+        A precomputed AP table (peaks x states, e.g. from ``iqmodel normalize``); else
+        ``**signal`` (see :func:`read_signal`) is read and normalised.
+    size : int, default 500
+    tss : str, Path or DataFrame, optional
+        TSS positions; peaks within ``min_tss_distance`` are removed and reported.
+    test_chroms, test_fraction, random_state
+        See :func:`split_peaks`.
+    ap_params : mapping, optional
+        APNormalizer parameters.
+
+    Returns
+    -------
+    Trajectory
+    """
+    genome = genome if isinstance(genome, Genome) else Genome(genome)
+    peaks = resize_intervals(read_peaks(peaks_path), size, genome.chrom_sizes)
+    peaks = peaks.set_index("name", drop=False)
+    log.info("%d peaks resized to %d bp", len(peaks), size)
+    sequences = pd.Series(extract_sequences(genome, peaks), index=peaks.index)
+    if ap is None:
+        signal_data = read_signal(peaks, progress=progress, **signal)
+        ap, _ = normalize_signal(signal_data, **(ap_params or {}))
+    else:
+        ap = _aligned_ap(ap, peaks.index)
+    removed = []
+    if tss is not None:
+        keep = filter_near_tss(peaks, tss, min_tss_distance)
+        removed.append(_removed(peaks.index[~keep], f"within {min_tss_distance:g} bp of a TSS"))
+        log.info("TSS filter: %d of %d peaks removed", (~keep).sum(), len(peaks))
+        peaks, ap = peaks[keep.to_numpy()], ap[keep.to_numpy()]
+    if peaks.empty:
+        raise ValueError("no peaks are left after filtering; check the TSS file and distance")
+    dap = compute_dap(ap, start, end)
+    split = split_peaks(
+        peaks.index,
+        chroms=peaks["chrom"],
+        test_chroms=test_chroms,
+        test_fraction=test_fraction,
+        random_state=random_state,
+    )
+    removed = pd.concat(removed) if removed else _removed([], "")
+    sequences = sequences.loc[peaks.index].tolist()
+    return Trajectory(peaks, sequences, dap, split, removed.reset_index(drop=True), ap)
+
+
+def _aligned_ap(ap: pd.DataFrame, names: pd.Index) -> pd.DataFrame:
+    missing = names.difference(ap.index)
+    if len(missing):
+        raise ValueError(
+            f"{len(missing)} peaks have no row in the AP table (e.g. {list(missing[:3])}); "
+            "make the AP table from the same peak file"
+        )
+    return ap.loc[names]
+
+
+def read_ap_table(path) -> pd.DataFrame:
+    """An AP table written by ``iqmodel normalize`` (first column = peak names)."""
+    table = pd.read_csv(path, sep="\t", index_col=0)
+    coordinates = [c for c in _COORDINATE_COLUMNS if c in table.columns]
+    return table.drop(columns=coordinates).astype(np.float64)
+
+
+def _table_path(table) -> Path | resources.abc.Traversable:
+    if str(table) in EXAMPLES:
+        return resources.files("iqmodel.data") / EXAMPLES[str(table)]
+    path = Path(table)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"table {str(table)!r} does not exist (bundled examples: {', '.join(EXAMPLES)})"
+        )
+    return path
+
+
+def read_sequence_table(table) -> pd.DataFrame:
+    """A TSV of sequences (and anything else), indexed by peak name.
+
+    Parameters
+    ----------
+    table : str or Path
+        TSV (gz ok) with a ``sequence`` column and an optional name column (``name``,
+        ``peak``, ``peak_id``, ``row_id``...; else the row number); or a bundled example name.
+
+    Returns
+    -------
+    DataFrame
+        Index = peak names (str, unique); the name column itself is dropped.
+    """
+    with _table_path(table).open("rb") as handle:
+        compression = "gzip" if str(table).endswith(".gz") or str(table) in EXAMPLES else None
+        frame = pd.read_csv(handle, sep="\t", compression=compression)
+    if "sequence" not in frame.columns:
+        raise ValueError(
+            f"table {str(table)!r} has no 'sequence' column (columns: {list(frame.columns)})"
+        )
+    name_column = next((c for c in _NAME_COLUMNS if c in frame.columns), None)
+    names = frame.pop(name_column).astype(str) if name_column else frame.index.astype(str)
+    frame.index = pd.Index(names, name="name")
+    if frame.index.duplicated().any():
+        duplicated = frame.index[frame.index.duplicated()].unique()[:3].tolist()
+        raise ValueError(f"table {str(table)!r} has duplicated peak names, e.g. {duplicated}")
+    return frame
+
+
+def load_table_trajectory(
+    table,
+    start,
+    end,
+    *,
+    test_chroms=None,
+    test_fraction: float = 0.2,
+    random_state: int | None = None,
+) -> Trajectory:
+    """A trajectory from one table of sequences and per-state values.
+
+    Parameters
+    ----------
+    table : str or Path
+        TSV (gz ok) with a ``sequence`` column, one column per state holding normalised
+        accessibility (AP or log-scale; dAP rescales each state to [0, 1]), an optional name
+        column (``name``/``peak_id``/``row_id``...) and optional ``chrom``/``start``/``end``;
+        or a bundled example name (``"mouse-atac"``).
+    start, end : str or list of str
+    test_chroms, test_fraction, random_state
+        See :func:`split_peaks`.
+
+    Returns
+    -------
+    Trajectory
+    """
+    frame = read_sequence_table(table)
+    coordinates = [c for c in _COORDINATE_COLUMNS if c in frame.columns]
+    peaks = frame[coordinates]
+    states = frame.drop(columns=[*coordinates, "sequence"]).select_dtypes("number")
+    # norm01 makes dAP blind to a constant shift per state, so log-scale values work too
+    dap = compute_dap(states - states.min(), start, end)
+    split = split_peaks(
+        frame.index,
+        chroms=frame["chrom"] if "chrom" in frame.columns else None,
+        test_chroms=test_chroms,
+        test_fraction=test_fraction,
+        random_state=random_state,
+    )
+    sequences = [s.upper() for s in frame["sequence"].astype(str)]
+    return Trajectory(peaks, sequences, dap, split, _removed([], ""), states)
+
+
+def _metrics(dap: np.ndarray, prediction: np.ndarray) -> dict:
+    residual = np.sum((dap - prediction) ** 2)
+    total = np.sum((dap - dap.mean()) ** 2)
+    pearson = np.corrcoef(dap, prediction)[0, 1] if np.std(prediction) > 0 else 0.0
+    return {
+        "n": len(dap),
+        "r2": float(1 - residual / total) if total > 0 else float("nan"),
+        "pearson_r2": float(pearson**2),
+    }
+
+
+def fit_trajectory(data: Trajectory, params: Mapping) -> tuple:
+    """Fit an IQModel on the training peaks and predict every peak.
+
+    Parameters
+    ----------
+    data : Trajectory
+    params : mapping
+        IQModel parameters.
+
+    Returns
+    -------
+    model : IQModel
+    predictions : DataFrame
+        ``name``, ``split``, ``observed`` and ``predicted`` dAP for every peak.
+    metrics : dict
+        ``train`` and ``test`` (``n``, ``r2`` (coefficient of determination) and
+        ``pearson_r2``), ``n_motifs``, ``n_removed``, ``fit_seconds``.
+    """
+    from iqmodel.model import IQModel
+
+    train = (data.split == "train").to_numpy()
+    sequences = np.asarray(data.sequences, dtype=object)
+    dap = data.dap.to_numpy()
+    began = time.perf_counter()
+    model = IQModel(**params).fit(list(sequences[train]), dap[train])
+    seconds = time.perf_counter() - began
+    predicted = model.predict(data.sequences)
+    predictions = pd.DataFrame(
+        {
+            "name": data.dap.index,
+            "split": data.split.to_numpy(),
+            "observed": dap,
+            "predicted": predicted,
+        }
+    )
+    metrics = {"train": _metrics(dap[train], predicted[train])}
+    if (~train).any():
+        metrics["test"] = _metrics(dap[~train], predicted[~train])
+    metrics.update(
+        n_motifs=len(model.motifs_),
+        n_removed=len(data.removed),
+        fit_seconds=round(seconds, 2),
+    )
+    return model, predictions, metrics
+
+
+def write_run(
+    out_dir,
+    model,
+    data: Trajectory,
+    predictions: pd.DataFrame,
+    metrics: dict,
+    config: Mapping,
+    *,
+    figures: bool = True,
+) -> list[Path]:
+    """Write a fitted trajectory's outputs to ``out_dir`` (created); every file atomically.
+
+    Files: ``model.json``, ``metrics.json``, ``predictions.tsv``, ``config.toml`` (resolved
+    model parameters, run options, iqmodel version, seed), ``data.tsv.gz`` (peaks,
+    sequences, dAP, split: what ``iqmodel report`` reads), ``removed_peaks.tsv``, ``ap.tsv``
+    (when computed), and with ``figures`` the report (``report.pdf``) and
+    ``prediction_scatter.png``.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    from iqmodel.config import write_toml
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [model_path := out / "model.json"]
+    model.save(model_path)
+    written.append(atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n"))
+    written.append(write_table(predictions, out / "predictions.tsv"))
+    written.append(write_toml(config, out / "config.toml"))
+    table = data.peaks.reset_index(drop=True).drop(columns=["name"], errors="ignore")
+    table.insert(0, "name", data.dap.index)
+    table["sequence"] = data.sequences
+    table["dap"] = data.dap.to_numpy()
+    table["split"] = data.split.to_numpy()
+    written.append(write_table(table, out / "data.tsv.gz"))
+    written.append(write_table(data.removed, out / "removed_peaks.tsv"))
+    if data.ap is not None:
+        written.append(write_table(data.ap, out / "ap.tsv", index=True))
+    if figures:
+        written.extend(write_figures(out, model, data, predictions))
+    return written
+
+
+def write_figures(out_dir, model, data: Trajectory, predictions: pd.DataFrame) -> list[Path]:
+    """The model report (PDF) and the held-out prediction scatter (PNG) of a run."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from iqmodel import plot
+
+    out = Path(out_dir)
+    train = (data.split == "train").to_numpy()
+    test = ~train
+    sequences = np.asarray(data.sequences, dtype=object)
+    dap = data.dap.to_numpy()
+    report_path = out / "report.pdf"
+    figures = plot.report(
+        model,
+        list(sequences[train]),
+        dap[train],
+        test_seqs=list(sequences[test]) if test.any() else None,
+        test_dap=dap[test] if test.any() else None,
+        path=report_path,
+    )
+    for figure in figures if isinstance(figures, list) else [figures]:
+        plt.close(figure)
+    shown = test if test.any() else train
+    ax = plot.prediction_scatter(
+        predictions["observed"].to_numpy()[shown],
+        predictions["predicted"].to_numpy()[shown],
+        title="held-out peaks" if test.any() else "training peaks",
+    )
+    scatter_path = atomic_write(
+        out / "prediction_scatter.png",
+        lambda tmp: ax.figure.savefig(tmp, format="png", dpi=150, bbox_inches="tight"),
+    )
+    plt.close(ax.figure)
+    return [report_path, scatter_path]
