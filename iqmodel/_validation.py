@@ -194,3 +194,38 @@ def align_to_fit(estimator, values: np.ndarray, names, what: str, kind: str) -> 
             f"on {estimator.n_features_in_} {kind}; pass the same columns as in fit"
         )
     return values
+
+
+def check_target(values, n_seqs: int, name: str = "dap", *, allow_constant: bool = True):
+    """A 1-D finite float64 target with one value per sequence.
+
+    Parameters
+    ----------
+    values : array-like of float, shape (n_seqs,)
+    n_seqs : int
+        Number of sequences it belongs to.
+    name : str, default "dap"
+        Argument name for error messages.
+    allow_constant : bool, default True
+        False rejects a constant target (nothing to explain).
+
+    Returns
+    -------
+    ndarray of float64, shape (n_seqs,)
+    """
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one value per sequence), got shape {values.shape}")
+    if len(values) != n_seqs:
+        raise ValueError(
+            f"{name} has {len(values)} values but there are {n_seqs} sequences; pass one per "
+            "sequence"
+        )
+    bad = np.flatnonzero(~np.isfinite(values))
+    if len(bad):
+        raise ValueError(
+            f"{name} has a non-finite value (NaN or inf) at index {bad[0]}; drop those peaks first"
+        )
+    if not allow_constant and values.max() == values.min():
+        raise ValueError(f"{name} is constant; there is nothing to explain")
+    return values

@@ -14,6 +14,7 @@ import pandas as pd
 from scipy.special import expit
 from sklearn.utils.validation import check_is_fitted
 
+from iqmodel._validation import check_target
 from iqmodel.energy import compute_energies, local_energies
 from iqmodel.features import response_function
 from iqmodel.glm import fit_logistic_lasso
@@ -327,15 +328,6 @@ def _pearson_r2(y: np.ndarray, prediction: np.ndarray) -> float:
     return float(np.corrcoef(y, prediction)[0, 1] ** 2)
 
 
-def _checked_dap(dap, n: int) -> np.ndarray:
-    dap = np.asarray(dap, dtype=np.float64).ravel()
-    if len(dap) != n:
-        raise ValueError(f"dap has {len(dap)} values but there are {n} sequences")
-    if not np.all(np.isfinite(dap)):
-        raise ValueError("dap contains NaN or inf; remove those peaks first")
-    return dap
-
-
 def drop_one_r2(model, seqs, dap, *, features=None) -> pd.DataFrame:
     """Added R^2 of each motif: squared Pearson r of the model minus that of a model without it.
 
@@ -358,7 +350,7 @@ def drop_one_r2(model, seqs, dap, *, features=None) -> pd.DataFrame:
     """
     _fitted(model)
     design = model._design(model.transform(seqs, features=features))[model.feature_names_]
-    dap = _checked_dap(dap, len(design))
+    dap = check_target(dap, len(design))
     y01 = np.clip((dap - model.y_min_) / model.y_range_, 0, 1)
     full = _pearson_r2(dap, model._predict_design(design))
     rows = []
@@ -429,7 +421,7 @@ def low_affinity_score(
             f"site_threshold={site_threshold}, high_threshold={high_threshold}"
         )
     sequences = decode(encode(seqs))
-    dap = _checked_dap(dap, len(sequences))
+    dap = check_target(dap, len(sequences))
     chosen = _checked_motifs(model, motifs)
     n_sites = np.zeros((len(sequences), len(chosen)), dtype=np.int64)
     n_high = np.zeros_like(n_sites)

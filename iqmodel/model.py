@@ -27,6 +27,7 @@ from scipy.special import expit
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
+from iqmodel._validation import check_target
 from iqmodel.additional_features import FeatureScaler, sequence_features
 from iqmodel.energy import EnergyNormalizer, compute_energies
 from iqmodel.features import LogisticBasis
@@ -51,21 +52,7 @@ def _progress(iterable, verbose: int, **kwargs):
 
 
 def _check_target(dap, n_seqs: int) -> np.ndarray:
-    values = np.asarray(dap, dtype=float)
-    if values.ndim != 1:
-        raise ValueError(f"dap must be 1-D (one value per sequence), got shape {values.shape}")
-    if len(values) != n_seqs:
-        raise ValueError(
-            f"dap has {len(values)} values but there are {n_seqs} sequences; pass one per sequence"
-        )
-    bad = np.flatnonzero(~np.isfinite(values))
-    if len(bad):
-        raise ValueError(
-            f"dap has a non-finite value (NaN or inf) at index {bad[0]}; drop those peaks first"
-        )
-    if values.max() == values.min():
-        raise ValueError("dap is constant; there is nothing to explain")
-    return values
+    return check_target(dap, n_seqs, allow_constant=False)
 
 
 def _check_features(features, n_seqs: int) -> pd.DataFrame | None:

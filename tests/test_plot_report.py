@@ -13,27 +13,18 @@ import pytest
 from scipy.stats import ks_2samp
 
 from iqmodel import IQModel
-from iqmodel.datasets import make_planted_dataset
 from iqmodel.features import RESPONSE_FUNCTIONS
 from iqmodel.interpret import partial_responses, response_curve
 from iqmodel.io import load_motif_db
 from iqmodel.motifs import Motif
 from iqmodel.plot.report import SpatialFrequency, report, spatial_frequency
 
-PLANTED = ["CEBPB", "FOXA2", "MA0139.2", "ETS1"]
-DATABASE_TFS = {"CEBPB", "FOXA2", "CTCF", "ETS1", "Gata1", "SOX2"}  # planted + decoys
 N_TRAIN = 500
 
 
 @pytest.fixture(scope="module")
-def planted():
-    return make_planted_dataset(
-        n_seqs=650,
-        seq_length=300,
-        motifs=PLANTED,
-        interactions=[("MA0047.4", "MA0098.4", 2.0)],
-        random_state=1,
-    )
+def planted(planted_pair):
+    return planted_pair
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +33,8 @@ def train(planted):
 
 
 @pytest.fixture(scope="module")
-def database():
-    return [m for m in load_motif_db("jaspar2024") if m.alt_name in DATABASE_TFS]
+def database(planted_database):
+    return planted_database
 
 
 @pytest.fixture(scope="module")
@@ -66,12 +57,6 @@ def page(model, train, planted):
     )
     assert isinstance(figures, list) and len(figures) == 1
     return figures[0]
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def _rows(figure, n_columns=6):

@@ -22,6 +22,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from iqmodel._validation import check_target
 from iqmodel.io._atomic import atomic_write
 from iqmodel.motifs import Motif
 from iqmodel.plot.summary import (
@@ -84,22 +85,6 @@ class SpatialFrequency(NamedTuple):
 
 
 # ---------------------------------------------------------------------------- validation
-
-
-def _checked_dap(dap, n: int, name: str = "dap") -> np.ndarray:
-    values = np.asarray(dap, dtype=float)
-    if values.ndim != 1:
-        raise ValueError(f"{name} must be 1-D (one value per sequence), got shape {values.shape}")
-    if len(values) != n:
-        raise ValueError(
-            f"{name} has {len(values)} values but there are {n} sequences; pass one per sequence"
-        )
-    bad = np.flatnonzero(~np.isfinite(values))
-    if len(bad):
-        raise ValueError(
-            f"{name} has a non-finite value (NaN or inf) at index {bad[0]}; drop those peaks first"
-        )
-    return values
 
 
 def _checked_fraction(value, name: str) -> float:
@@ -192,7 +177,7 @@ def spatial_frequency(
     n, length = codes.shape
     if n < 2:
         raise ValueError(f"need at least 2 sequences to form top and bottom groups, got {n}")
-    dap = _checked_dap(dap, n)
+    dap = check_target(dap, n)
     if not isinstance(threshold, (int, float, np.number)) or not 0 <= threshold <= 10:
         raise ValueError(f"threshold must be a number in [0, 10], got {threshold!r}")
     top_q = _checked_fraction(top_q, "top_q")
@@ -471,7 +456,7 @@ def report(
     _check_model(model)
     path = _checked_path(path)
     codes = encode(seqs)
-    dap = _checked_dap(dap, len(codes))
+    dap = check_target(dap, len(codes))
     if len(codes) < 2:
         raise ValueError(f"need at least 2 sequences for a report, got {len(codes)}")
     if (test_seqs is None) != (test_dap is None):
@@ -495,7 +480,7 @@ def report(
     test = None
     if test_seqs is not None:
         test_codes = encode(test_seqs)
-        test_values = _checked_dap(test_dap, len(test_codes), "test_dap")
+        test_values = check_target(test_dap, len(test_codes), "test_dap")
         prediction = model.predict(test_codes, features=test_features)
         test = (*r2_scores(test_values, prediction), len(test_values))
     coef = model.coef_
