@@ -227,3 +227,19 @@ def test_motifs_list_and_convert(tmp_path, capsys):
     out = tmp_path / "db.jaspar"
     assert main(["motifs", "convert", "jaspar2024", str(out), "--quiet"]) == 0
     assert len(load_motif_db(out)) == 879
+
+
+def test_iq_plot_and_motif_match_of_a_fitted_run(inputs, fitted_run, tmp_path, capsys):
+    peaks = pd.read_csv(inputs / "peaks.bed", sep="\t", header=None)
+    chrom, start, end = peaks.iloc[0, :3]
+    out = tmp_path / "locus.png"
+    args = ["iq-plot", "--quiet", "--model", str(fitted_run / "model.json")]
+    args += ["--genome", str(inputs / "genome.fa"), "--region", f"{chrom}:{start}-{end}"]
+    assert main([*args, "--out", str(out)]) == 0
+    assert out.read_bytes().startswith(b"\x89PNG")
+    assert main([*args[:4], "--out", str(out)]) == 2  # neither --genome/--region nor --sequence
+    capsys.readouterr()
+    assert main(["motifs", "match", str(fitted_run / "model.json")]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split("\t")[:4] == ["motif", "match", "match_alt_name", "similarity"]
+    assert len(table) == 1 + len(load_model(fitted_run / "model.json").motifs_)
