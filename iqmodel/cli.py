@@ -217,11 +217,25 @@ def _config_has(config, key: str) -> bool:
     return key in read_config(config)
 
 
+_SIGNAL_FLAGS = {
+    "--counts": "counts",
+    "--bigwig": "bigwig",
+    "--fragments": "fragments",
+    "--barcodes": "barcodes",
+}
+
+
 def _check_fit_inputs(args) -> None:
     if args.table and (args.peaks or args.genome):
         raise UsageError("give either --table or --peaks with --genome, not both")
     if not args.table and not (args.peaks and args.genome):
         raise UsageError("give --table (or a bundled example), or --peaks and --genome")
+    signal = [flag for flag, value in _SIGNAL_FLAGS.items() if getattr(args, value)]
+    if (args.table or args.ap) and signal:
+        source = "--table" if args.table else "--ap"
+        raise UsageError(f"{source} already holds the accessibility; drop {', '.join(signal)}")
+    if not (args.table or args.ap or signal):
+        raise UsageError("give the ATAC signal: --counts, --bigwig, --fragments or --ap")
     if args.test_chroms and args.test_fraction != 0.2:
         raise UsageError("give either --test-chroms or --test-fraction, not both")
 

@@ -206,6 +206,14 @@ def test_unknown_config_key_is_a_usage_error(inputs, tmp_path, capsys):
     assert "unknown parameter 'n_motif'" in err and "did you mean 'n_motifs'" in err
 
 
+def test_two_sources_of_accessibility_are_a_usage_error(inputs, tmp_path, capsys):
+    err = _error(capsys, _fit_args(inputs, tmp_path / "o", "--ap", "ap.tsv"), code=2)
+    assert "--ap already holds the accessibility; drop --counts" in err
+    args = _fit_args(inputs, tmp_path / "o")
+    del args[args.index("--counts") : args.index("--counts") + 2]
+    assert "give the ATAC signal" in _error(capsys, args, code=2)
+
+
 def test_usage_errors_exit_2(capsys):
     assert main(["fit", "--start", "a"]) == 2
     assert main([]) == 2
