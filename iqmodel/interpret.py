@@ -51,6 +51,9 @@ class Decomposition(NamedTuple):
         ``intercept + terms.sum(axis=1)``, the model's linear predictor.
     prediction : ndarray of float64, shape (n_seqs,)
         ``y_min_ + y_range_ * sigmoid(logit)``, equal to ``model.predict``.
+    inputs : DataFrame, shape (n_seqs, n_motifs + n_covariates)
+        The model inputs on the [0, 10] scale (``model.transform``), which the terms are
+        computed from.
     """
 
     terms: pd.DataFrame
@@ -58,6 +61,7 @@ class Decomposition(NamedTuple):
     intercept: float
     logit: np.ndarray
     prediction: np.ndarray
+    inputs: pd.DataFrame
 
 
 class LocalContributions(NamedTuple):
@@ -103,6 +107,12 @@ def _kind(model, term: str) -> str:
     return "motif" if term in {m.name for m in model.motifs_} else "feature"
 
 
+def _inputs_and_design(model, seqs, features) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The [0, 10] model inputs and the GLM design built from them, in GLM column order."""
+    inputs = model.transform(seqs, features=features)
+    return inputs, model._design(inputs)[model.feature_names_]
+
+
 def decompose(model, seqs, *, features=None) -> Decomposition:
     """Split predictions exactly into intercept, motif, covariate and interaction terms.
 
@@ -120,7 +130,7 @@ def decompose(model, seqs, *, features=None) -> Decomposition:
         ``terms.sum(axis=1) + intercept`` equals the model's linear predictor.
     """
     _fitted(model)
-    design = model._design(model.transform(seqs, features=features))[model.feature_names_]
+    inputs, design = _inputs_and_design(model, seqs, features)
     contributions = design.to_numpy() * model.glm_.coef[None, :]
     owners = [_term_of(model, column) for column in model.feature_names_]
     order = list(dict.fromkeys(owners))
@@ -136,6 +146,7 @@ def decompose(model, seqs, *, features=None) -> Decomposition:
         intercept=float(model.glm_.intercept),
         logit=logit,
         prediction=model.y_min_ + model.y_range_ * expit(logit),
+        inputs=inputs,
     )
 
 
@@ -349,7 +360,7 @@ def drop_one_r2(model, seqs, dap, *, features=None) -> pd.DataFrame:
         descending.
     """
     _fitted(model)
-    design = model._design(model.transform(seqs, features=features))[model.feature_names_]
+    design = _inputs_and_design(model, seqs, features)[1]
     dap = check_target(dap, len(design))
     y01 = np.clip((dap - model.y_min_) / model.y_range_, 0, 1)
     full = _pearson_r2(dap, model._predict_design(design))

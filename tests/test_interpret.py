@@ -66,6 +66,7 @@ def test_decomposition_sums_to_the_prediction(model, data):
     design = model._design(model.transform(seqs))[model.feature_names_].to_numpy()
     np.testing.assert_allclose(eta, model.glm_.decision_function(design), atol=1e-9)
     np.testing.assert_allclose(parts.logit, eta, atol=1e-12)
+    pd.testing.assert_frame_equal(parts.inputs, model.transform(seqs))
     np.testing.assert_allclose(parts.prediction, model.predict(seqs), atol=1e-9)
     np.testing.assert_allclose(
         parts.prediction, model.y_min_ + model.y_range_ * expit(eta), atol=1e-12

@@ -475,7 +475,7 @@ def report(
         )
 
     parts = decompose(model, codes, features=features)
-    energies = model.transform(codes, features=features)
+    energies = parts.inputs
     train = (*r2_scores(dap, parts.prediction), len(dap))
     test = None
     if test_seqs is not None:
