@@ -12,17 +12,17 @@ from iqmodel.motifs import Motif
 
 __version__ = "0.1.0"
 
-__all__ = ["IQModel", "Motif", "__version__", "load_model"]
+__all__ = ["IQModel", "IQModelWarning", "Motif", "__version__", "load_model"]
 
 
 def __getattr__(name: str):
     """Import the estimator lazily: ``import iqmodel`` stays light."""
-    if name == "IQModel":
-        from iqmodel.model import IQModel
+    if name == "IQModelWarning":
+        from iqmodel.exceptions import IQModelWarning
 
-        return IQModel
-    if name == "load_model":
-        from iqmodel.io.model_file import load_model
+        return IQModelWarning
+    if name in ("IQModel", "load_model"):
+        from iqmodel import model
 
-        return load_model
+        return getattr(model, name)
     raise AttributeError(f"module 'iqmodel' has no attribute {name!r}")

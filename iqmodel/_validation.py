@@ -213,7 +213,12 @@ def check_target(values, n_seqs: int, name: str = "dap", *, allow_constant: bool
     -------
     ndarray of float64, shape (n_seqs,)
     """
-    values = np.asarray(values, dtype=float)
+    try:
+        values = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"{name} must be numbers, one per sequence ({error}); convert it to float first"
+        ) from None
     if values.ndim != 1:
         raise ValueError(f"{name} must be 1-D (one value per sequence), got shape {values.shape}")
     if len(values) != n_seqs:
@@ -228,4 +233,59 @@ def check_target(values, n_seqs: int, name: str = "dap", *, allow_constant: bool
         )
     if not allow_constant and values.max() == values.min():
         raise ValueError(f"{name} is constant; there is nothing to explain")
+    with np.errstate(over="ignore"):
+        spread = values.max() - values.min() if len(values) else 0.0
+    if not np.isfinite(spread):
+        raise ValueError(
+            f"{name} spans [{values.min():g}, {values.max():g}], a range too large for float64; "
+            "rescale it (e.g. divide by its largest magnitude)"
+        )
     return values
+
+
+def check_features(features, n_seqs: int, target=None) -> pd.DataFrame | None:
+    """Per-sequence covariates as a float64 frame with a default index.
+
+    Rows are matched to sequences by position, as in scikit-learn. When both ``features``
+    and ``target`` are pandas objects with different indexes, that is an error rather than a
+    silent misalignment.
+
+    Parameters
+    ----------
+    features : DataFrame, array-like (n_seqs, n_features) or None
+    n_seqs : int
+    target : array-like or Series, optional
+        The target passed with the features.
+
+    Returns
+    -------
+    DataFrame of float64 (string column names) or None
+    """
+    if features is None:
+        return None
+    if (
+        isinstance(features, (pd.DataFrame, pd.Series))
+        and isinstance(target, pd.Series)
+        and len(features) == len(target)
+        and not features.index.equals(target.index)
+    ):
+        raise ValueError(
+            "features and dap are pandas objects with different indexes; rows are matched to "
+            "sequences by position, so align them first (features = features.loc[dap.index]) "
+            "or pass arrays"
+        )
+    frame = pd.DataFrame(features).reset_index(drop=True)
+    frame.columns = [str(c) for c in frame.columns]
+    if len(frame) != n_seqs:
+        raise ValueError(
+            f"features has {len(frame)} rows but there are {n_seqs} sequences; pass one row per "
+            "sequence"
+        )
+    for column in frame.columns:
+        try:
+            frame[column] = frame[column].astype(float)
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                f"features column {column!r} is not numeric ({error}); pass numbers only"
+            ) from None
+    return frame

@@ -16,10 +16,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
-from iqmodel.model import IQModel, _check_features, _check_target
+from iqmodel._validation import check_features, check_target
+from iqmodel.metrics import r2_score
+from iqmodel.model import IQModel
 from iqmodel.seq import encode
 
 __all__ = ["XGBoostIQModel"]
@@ -166,7 +167,7 @@ class XGBoostIQModel(RegressorMixin, BaseEstimator):
                 f"the IQ model was fitted with {model.n_features_in_} features "
                 f"({list(model.feature_names_in_)}); pass features= with the same columns"
             )
-        return model._base_features(codes, features)
+        return model.transform(codes, features=features)
 
     # ------------------------------------------------------------------ public API
 
@@ -188,8 +189,8 @@ class XGBoostIQModel(RegressorMixin, BaseEstimator):
         """
         regressor = self._regressor()  # fails early when xgboost is missing
         codes = encode(seqs)
-        dap = _check_target(dap, len(codes))
-        features = _check_features(features, len(codes))
+        dap = check_target(dap, len(codes), allow_constant=False)
+        features = check_features(features, len(codes))
         self.iqmodel_ = self._feature_model(codes, dap, features)
         design = self._features(codes, features)
         self.regressor_ = regressor.fit(design.to_numpy(), dap)
@@ -201,13 +202,13 @@ class XGBoostIQModel(RegressorMixin, BaseEstimator):
         """Predicted dAP for each sequence, shape (n_seqs,)."""
         check_is_fitted(self, "regressor_")
         codes = encode(seqs)
-        features = _check_features(features, len(codes))
+        features = check_features(features, len(codes))
         design = self._features(codes, features)
         return self.regressor_.predict(design.to_numpy()).astype(np.float64)
 
     def score(self, seqs, dap, *, features=None) -> float:
         """Coefficient of determination R^2 of the predictions."""
-        dap = _check_target(dap, len(encode(seqs)))
+        dap = check_target(dap, len(encode(seqs)), allow_constant=False)
         return float(r2_score(dap, self.predict(seqs, features=features)))
 
     @property

@@ -174,7 +174,7 @@ class LogisticBasis(TransformerMixin, BaseEstimator):
         values, names = _feature_matrix(X)
         self._check_columns(values.shape[1], names)
         responses = [response_function(values, name) for name in RESPONSE_FUNCTIONS]
-        features = np.stack(responses, axis=2).reshape(len(values), -1)
+        features = np.stack(responses, axis=2).reshape(len(values), 4 * values.shape[1])
         if isinstance(X, pd.DataFrame):
             return pd.DataFrame(features, index=X.index, columns=self.get_feature_names_out())
         return features

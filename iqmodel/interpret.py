@@ -11,14 +11,13 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 from sklearn.utils.validation import check_is_fitted
 
+from iqmodel import pipeline
 from iqmodel._validation import check_target
 from iqmodel.energy import compute_energies, local_energies
 from iqmodel.features import response_function
-from iqmodel.glm import fit_logistic_lasso
-from iqmodel.motifs import Motif, spatial_frame_start
+from iqmodel.motifs import Motif, best_matches, resolve_motifs, spatial_frame_start
 from iqmodel.seq import decode, encode
 
 __all__ = [
@@ -96,21 +95,10 @@ def _fitted(model) -> None:
     check_is_fitted(model, "glm_")
 
 
-def _term_of(model, column: str) -> str:
-    """The decomposition term (motif, covariate or interaction) a GLM column belongs to."""
-    return model._variable_of(column)
-
-
-def _kind(model, term: str) -> str:
-    if model.interactions_ is not None and term in set(model.interactions_.pairs["name"]):
-        return "interaction"
-    return "motif" if term in {m.name for m in model.motifs_} else "feature"
-
-
 def _inputs_and_design(model, seqs, features) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The [0, 10] model inputs and the GLM design built from them, in GLM column order."""
     inputs = model.transform(seqs, features=features)
-    return inputs, model._design(inputs)[model.feature_names_]
+    return inputs, model.design_from_inputs(inputs)
 
 
 def decompose(model, seqs, *, features=None) -> Decomposition:
@@ -132,7 +120,7 @@ def decompose(model, seqs, *, features=None) -> Decomposition:
     _fitted(model)
     inputs, design = _inputs_and_design(model, seqs, features)
     contributions = design.to_numpy() * model.glm_.coef[None, :]
-    owners = [_term_of(model, column) for column in model.feature_names_]
+    owners = model.design_columns_["term"].tolist()
     order = list(dict.fromkeys(owners))
     index = {term: i for i, term in enumerate(order)}
     terms = np.zeros((len(design), len(order)))
@@ -142,10 +130,10 @@ def decompose(model, seqs, *, features=None) -> Decomposition:
     logit = model.glm_.intercept + terms.to_numpy().sum(axis=1)
     return Decomposition(
         terms=terms,
-        kinds=pd.Series({term: _kind(model, term) for term in order}, dtype=object),
+        kinds=model.design_columns_.drop_duplicates("term").set_index("term")["kind"][order],
         intercept=float(model.glm_.intercept),
         logit=logit,
-        prediction=model.y_min_ + model.y_range_ * expit(logit),
+        prediction=model.logit_to_dap(logit),
         inputs=inputs,
     )
 
@@ -205,14 +193,7 @@ def response_curve(model, variable: str, values=None) -> pd.Series:
 
 
 def _checked_motifs(model, motifs) -> list[Motif]:
-    by_name = {m.name: m for m in model.motifs_}
-    if motifs is None:
-        return list(model.motifs_)
-    names = [motifs] if isinstance(motifs, str) else list(motifs)
-    unknown = [name for name in names if name not in by_name]
-    if unknown:
-        raise ValueError(f"unknown motifs {unknown}; the model has {list(by_name)}")
-    return [by_name[name] for name in names]
+    return resolve_motifs(model.motifs_, motifs)
 
 
 def _normalised(model, raw: np.ndarray, motifs: list[Motif]) -> np.ndarray:
@@ -333,17 +314,12 @@ def _window_sum(window_values: np.ndarray, length: int) -> np.ndarray:
     return totals[last] - totals[first]
 
 
-def _pearson_r2(y: np.ndarray, prediction: np.ndarray) -> float:
-    if np.std(prediction) == 0 or np.std(y) == 0:
-        return 0.0
-    return float(np.corrcoef(y, prediction)[0, 1] ** 2)
-
-
 def drop_one_r2(model, seqs, dap, *, features=None) -> pd.DataFrame:
     """Added R^2 of each motif: squared Pearson r of the model minus that of a model without it.
 
-    The GLM is refitted (same penalty and solver as the final fit) on the given data without
-    the motif's response columns and interactions; the other motifs' energies are unchanged.
+    The definition of the model filter (:func:`iqmodel.pipeline.drop_one_r2`), with the GLM
+    refitted on all the given rows (same penalty and solver as the final fit) without the
+    motif's response columns and interactions; the other motifs' energies are unchanged.
 
     Parameters
     ----------
@@ -360,39 +336,19 @@ def drop_one_r2(model, seqs, dap, *, features=None) -> pd.DataFrame:
         descending.
     """
     _fitted(model)
-    design = _inputs_and_design(model, seqs, features)[1]
-    dap = check_target(dap, len(design))
+    inputs = model.transform(seqs, features=features)
+    dap = check_target(dap, len(inputs))
     y01 = np.clip((dap - model.y_min_) / model.y_range_, 0, 1)
-    full = _pearson_r2(dap, model._predict_design(design))
-    rows = []
-    for motif in model.motifs_:
-        keep = [
-            c
-            for c in design.columns
-            if motif.name not in _terms_of_column(model, c) and not design[c].isna().any()
-        ]
-        prediction = np.full(len(dap), y01.mean())
-        if keep:
-            fit = fit_logistic_lasso(
-                design[keep].to_numpy(), y01, lam=model.glm_.lambda_, solver=model.glm_.solver
-            )
-            prediction = fit.predict(design[keep].to_numpy())
-        without = _pearson_r2(dap, prediction)
-        rows.append({"motif": motif.name, "r2_full": full, "r2_without": without})
-
-    table = pd.DataFrame(rows)
-    table["delta_r2"] = table["r2_full"] - table["r2_without"]
+    design = pipeline.Design(model.design_from_inputs(inputs), model.design_columns_)
+    table = pipeline.drop_one_r2(
+        design,
+        y01,
+        dap,
+        [m.name for m in model.motifs_],
+        penalty=model.glm_.lambda_,
+        solver=model.glm_.solver,
+    ).rename(columns={"term": "motif"})
     return table.sort_values("delta_r2", ascending=False, kind="stable").reset_index(drop=True)
-
-
-def _terms_of_column(model, column: str) -> set[str]:
-    """The motifs and covariates a GLM column depends on (two for an interaction)."""
-    term = _term_of(model, column)
-    if model.interactions_ is not None:
-        pairs = model.interactions_.pairs.set_index("name")
-        if term in pairs.index:
-            return {pairs.at[term, "term1"], pairs.at[term, "term2"]}
-    return {term}
 
 
 def low_affinity_score(
@@ -488,20 +444,4 @@ def name_motifs(motifs, database="jaspar2024", *, bits_threshold: float = 0.1) -
         from iqmodel.io import load_motif_db
 
         database = load_motif_db(database)
-    database = [m.trim(bits_threshold) for m in database]
-    rows = []
-    for motif in motifs:
-        query = motif.trim(bits_threshold)
-        matches = [query.similarity(candidate) for candidate in database]
-        best = int(np.argmax([match.score for match in matches]))
-        rows.append(
-            {
-                "motif": motif.name,
-                "match": database[best].name,
-                "match_alt_name": database[best].alt_name,
-                "similarity": float(matches[best].score),
-                "strand": matches[best].strand,
-                "offset": matches[best].offset,
-            }
-        )
-    return pd.DataFrame(rows)
+    return best_matches(motifs, database, bits_threshold=bits_threshold)

@@ -1,88 +1,75 @@
 """IQModel: the IceQream regression of accessibility change on sequence (spec 7).
 
-Pipeline of :meth:`IQModel.fit` (spec 7.2-7.12):
-
-1. normalised energies of every database motif -> correlation screen (|r| >= ``min_cor``);
-2. two-round lasso-logistic selection (|beta| >= ``selection_beta``, then beta != 0);
-3. hierarchical clustering of the selected energies (1 - r, complete linkage) into at most
-   ``n_motifs`` clusters;
-4. PREGO per cluster on the cluster's partial response (a singleton keeps its database PWM and
-   learns only a spatial profile); ``distill=False`` keeps the cluster representatives instead;
-5. energies of the final motifs, normalised against a background set, and per-peak features
-   (GC, dinucleotides, user features) scaled to [0, 10];
-6. four logistic response functions per feature -> final lasso-logistic GLM;
-7. filtering by information content and drop-one R^2 (spec 7.11);
-8. optional pairwise interactions (spec 7.12).
+:meth:`IQModel.fit` orchestrates the stages of :mod:`iqmodel.pipeline` (spec 7.2-7.12):
+database screen, two-round lasso selection, clustering, PREGO distillation, naming, the
+response GLM on logistic features, filtering and optional interactions.
 
 Predictions are ``y_min + y_range * sigmoid(eta)`` (the GLM's mean mapped back to the dAP scale)
 with every constant fixed at fit time, so a prediction depends only on its own sequence.
+The public surface used by interpretation, plots, ablations and the model file:
+:meth:`IQModel.transform` (inputs on [0, 10]), :meth:`IQModel.design_matrix` /
+:meth:`IQModel.design_from_inputs` (GLM columns), ``design_columns_`` (what each column is),
+:meth:`IQModel.decision_function` (the logit), :meth:`IQModel.logit_to_dap`,
+:meth:`IQModel.to_dict` / :meth:`IQModel.from_dict`.
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
-from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.special import expit
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
-from iqmodel._validation import check_target
+from iqmodel._validation import check_features, check_target
 from iqmodel.additional_features import FeatureScaler, sequence_features
 from iqmodel.energy import EnergyNormalizer, compute_energies
-from iqmodel.features import LogisticBasis
-from iqmodel.glm import DEFAULT_LAMBDA, cross_validate_lambda, fit_logistic_lasso
-from iqmodel.interactions import select_interactions
+from iqmodel.exceptions import IQModelWarning
+from iqmodel.glm import DEFAULT_LAMBDA, GLMFit
+from iqmodel.interactions import InteractionSet, select_interactions
+from iqmodel.io import model_file
+from iqmodel.metrics import r2_score
 from iqmodel.motifs import Motif
-from iqmodel.prego import fit_motif
-from iqmodel.sampling import quantile_matched_sample
+from iqmodel.parameters import IQMODEL_PARAMETERS, validate_params
+from iqmodel.pipeline import (
+    DESIGN_COLUMN_FIELDS,
+    build_design,
+    cluster_motifs,
+    distill_clusters,
+    filter_motifs,
+    fit_response_glm,
+    name_distilled_motifs,
+    screen_database,
+    select_motifs,
+)
+from iqmodel.prego import calculate_bins
+from iqmodel.sampling import order_keys
 from iqmodel.seq import encode
 
-__all__ = ["IQModel"]
+__all__ = ["IQModel", "IQModelWarning", "load_model"]
 
-_SELECTION_TOL = 1e-7  # glmnet tolerance for the selection fits (R's default)
-
-
-def _progress(iterable, verbose: int, **kwargs):
-    if verbose:
-        from tqdm.auto import tqdm
-
-        return tqdm(iterable, **kwargs)
-    return iterable
+_MIN_CV_ROWS = 5  # the final GLM's penalty is cross-validated over 5 folds
 
 
-def _check_target(dap, n_seqs: int) -> np.ndarray:
-    return check_target(dap, n_seqs, allow_constant=False)
+def _stage_seeds(random_state, n: int) -> list[np.random.SeedSequence]:
+    """Independent seeds for the random stages, so no stage shifts another's stream."""
+    if isinstance(random_state, np.random.Generator):
+        random_state = int(random_state.integers(2**63))
+    elif isinstance(random_state, np.random.RandomState):
+        random_state = int(random_state.randint(2**31))
+    return np.random.SeedSequence(random_state).spawn(n)
 
 
-def _check_features(features, n_seqs: int) -> pd.DataFrame | None:
-    if features is None:
-        return None
-    frame = pd.DataFrame(features).reset_index(drop=True)
-    frame.columns = [str(c) for c in frame.columns]
-    if len(frame) != n_seqs:
-        raise ValueError(
-            f"features has {len(frame)} rows but there are {n_seqs} sequences; pass one row per "
-            "sequence"
-        )
-    return frame.astype(float)
-
-
-def _pearson_columns(matrix: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Pearson r of every column with ``y``; 0 for constant columns."""
-    centred = matrix - matrix.mean(axis=0)
-    yc = y - y.mean()
-    norms = np.sqrt((centred**2).sum(axis=0) * (yc @ yc))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = centred.T @ yc / norms
-    return np.nan_to_num(r)
-
-
-def _r2(y: np.ndarray, prediction: np.ndarray) -> float:
-    """Coefficient of determination."""
-    residual = ((y - prediction) ** 2).sum()
-    total = ((y - y.mean()) ** 2).sum()
-    return float(1 - residual / total)
+def _codes(seqs, what: str) -> np.ndarray:
+    """Encoded sequences; errors name the argument."""
+    try:
+        return encode(seqs)
+    except (TypeError, ValueError) as error:
+        if what == "seqs":
+            raise
+        raise type(error)(f"{what}: {error}") from None
 
 
 class IQModel(RegressorMixin, BaseEstimator):
@@ -91,7 +78,8 @@ class IQModel(RegressorMixin, BaseEstimator):
     Parameters
     ----------
     motif_db : str, path or list of Motif, default "jaspar2024"
-        Database screened for candidate motifs (see :func:`iqmodel.io.load_motif_db`).
+        Database screened for candidate motifs (see :func:`iqmodel.io.load_motif_db`);
+        motif names must be unique.
     n_motifs : int, default 30
         Maximum number of motifs (clusters) in the model.
     min_cor : float, default 0.05
@@ -99,14 +87,20 @@ class IQModel(RegressorMixin, BaseEstimator):
     selection_beta : float, default 0.003
         First lasso round keeps motifs with ``|beta| >= selection_beta`` (spec 7.6).
     motif_length : int, default 15
-        Length of distilled motifs.
+        Length of distilled motifs (bp).
     n_bins, bin_size : int, optional
         Spatial bins of distilled motifs (default 40-bp bins filling the sequence, spec 6.2).
     kmer_sequence_length : int or None, default 300
-        PREGO screens seed k-mers in this central part of each sequence.
+        PREGO screens seed k-mers in this central part of each sequence (bp).
     distill : bool, default True
         Re-learn each cluster's motif with PREGO; False keeps the database representative
         (the "database motifs" ablation).
+    rename_motifs : bool, default True
+        Name each de-novo motif after its best match among the screened database motifs
+        (spec 7.15.5); a weak match gives the neutral name ``motif_<i>``. The seed name and
+        the similarity are kept in ``motif_names_``.
+    rename_min_similarity : float, default 0.7
+        Similarity (Pearson r of aligned PWMs) a match needs to give its name.
     response_bases : bool, default True
         Expand each feature into the four logistic response functions; False fits the GLM on
         the [0, 10] features directly (the "linear GLM" ablation).
@@ -117,7 +111,7 @@ class IQModel(RegressorMixin, BaseEstimator):
     filter : bool, default True
         Remove motifs by information content and drop-one R^2 (spec 7.11).
     r2_threshold, bits_threshold : float, default 5e-4, 1.75
-        Filter thresholds.
+        Filter thresholds (added R^2; information content in bits).
     filter_sample_frac : float, default 0.1
         Fraction of peaks the drop-one models are fitted on (at least 5 per GLM column).
     interactions : bool, default False
@@ -132,10 +126,55 @@ class IQModel(RegressorMixin, BaseEstimator):
         reference, spec 5, and overfits sets of a few thousand peaks).
     solver : {"auto", "glmnet", "glum"}, default "auto"
     random_state : int, Generator or None
+        Seeds the cross-validation folds, the filter sample and PREGO. Folds and samples are
+        drawn in a canonical order of the rows (by sequence), so the model does not depend on
+        the order of the training rows (up to floating-point rounding).
     n_jobs : int or None
         Threads for the kernels; results do not depend on it.
     verbose : int, default 1
         0: silent; 1: progress bars on long steps.
+
+    Attributes
+    ----------
+    motifs_ : list of Motif
+        The model's motifs, in model order; names are unique and differ from covariates.
+    motif_names_ : DataFrame
+        How each motif got its name: ``motif``, ``seed``, ``match``, ``similarity``,
+        ``named_by`` (see :class:`iqmodel.pipeline.Naming`).
+    distilled_features_ : DataFrame
+        The selected database motifs of each cluster: ``cluster``, ``motif`` (the final name),
+        ``seed``, ``member``, ``beta``.
+    energy_normalizer_ : EnergyNormalizer
+        Per-motif constants of the [0, 10] energy scale.
+    feature_scaler_ : FeatureScaler or None
+        [0, 10] scaling of the covariates (sequence features and ``features``).
+    interactions_ : InteractionSet or None
+    glm_ : GLMFit
+        The response GLM.
+    design_columns_ : DataFrame
+        One row per GLM column: ``column``, ``term``, ``kind`` (``"motif"``, ``"feature"``,
+        ``"interaction"``), ``response``, ``term1``, ``term2``.
+    feature_names_ : list of str
+        GLM column names (``design_columns_["column"]``).
+    lambda_path_ : DataFrame or None
+        Cross-validation table of the final penalty (``glm_lambda="cv"``).
+    filter_report_ : DataFrame or None
+        Bits, added R^2 and removal reason of each motif (``filter=True``).
+    y_min_, y_range_ : float
+        dAP scale: ``predict = y_min_ + y_range_ * sigmoid(logit)``.
+    seq_length_ : int
+        Training sequence length (bp); ``predict`` requires it.
+    n_features_in_ : int
+        Number of user covariates (``features``) seen in fit.
+    feature_names_in_ : ndarray of str or None
+    train_r2_ : float
+        R^2 on the training rows.
+
+    Notes
+    -----
+    Inputs are matched by position, as in scikit-learn: the index of a pandas ``dap`` or
+    ``features`` is not used to align rows (two pandas objects with different indexes are
+    an error).
     """
 
     def __init__(
@@ -150,6 +189,8 @@ class IQModel(RegressorMixin, BaseEstimator):
         bin_size: int | None = None,
         kmer_sequence_length: int | None = 300,
         distill: bool = True,
+        rename_motifs: bool = True,
+        rename_min_similarity: float = 0.7,
         response_bases: bool = True,
         energy_mode: str = "lse",
         sequence_features: bool = True,
@@ -175,6 +216,8 @@ class IQModel(RegressorMixin, BaseEstimator):
         self.bin_size = bin_size
         self.kmer_sequence_length = kmer_sequence_length
         self.distill = distill
+        self.rename_motifs = rename_motifs
+        self.rename_min_similarity = rename_min_similarity
         self.response_bases = response_bases
         self.energy_mode = energy_mode
         self.sequence_features = sequence_features
@@ -191,232 +234,124 @@ class IQModel(RegressorMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
-    # ------------------------------------------------------------------ parameters
+    # ------------------------------------------------------------------ checks
 
     def _validate_params(self) -> None:
-        if not isinstance(self.n_motifs, (int, np.integer)) or self.n_motifs < 1:
-            raise ValueError(f"n_motifs must be a positive integer, got {self.n_motifs!r}")
-        if self.energy_mode not in ("lse", "max"):
-            raise ValueError(f"energy_mode must be 'lse' or 'max', got {self.energy_mode!r}")
-        if not (self.glm_lambda == "cv" or isinstance(self.glm_lambda, (int, float))):
-            raise ValueError(f"glm_lambda must be a number or 'cv', got {self.glm_lambda!r}")
-        lam = 0.0 if self.glm_lambda == "cv" else self.glm_lambda
-        for name, value in (
-            ("min_cor", self.min_cor),
-            ("selection_beta", self.selection_beta),
-            ("r2_threshold", self.r2_threshold),
-            ("glm_lambda", lam),
-        ):
-            if not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(f"{name} must be a non-negative number, got {value!r}")
-        if not 0 < self.filter_sample_frac <= 1:
-            raise ValueError(
-                f"filter_sample_frac must be in (0, 1], got {self.filter_sample_frac!r}"
-            )
+        validate_params(IQMODEL_PARAMETERS, self.get_params(deep=False), type(self).__name__)
 
     def _database(self) -> list[Motif]:
         if isinstance(self.motif_db, (list, tuple)):
-            if not self.motif_db or not all(isinstance(m, Motif) for m in self.motif_db):
-                raise ValueError("motif_db must be a non-empty list of Motif objects")
             return list(self.motif_db)
         from iqmodel.io import load_motif_db
 
-        return load_motif_db(self.motif_db)
-
-    def _glm(self, X: np.ndarray, y01: np.ndarray, **kwargs):
-        """A GLM fit with the fixed penalty (the cross-validated one once chosen)."""
-        lam = getattr(
-            self, "_lambda", DEFAULT_LAMBDA if self.glm_lambda == "cv" else self.glm_lambda
-        )
-        return fit_logistic_lasso(X, y01, lam=lam, **{"solver": self.solver, **kwargs})
-
-    # ------------------------------------------------------------------ fit steps
-
-    def _screen(self, energies: np.ndarray, dap: np.ndarray) -> np.ndarray:
-        """Indices of database motifs correlated with dAP (spec 7.5)."""
-        r = np.abs(_pearson_columns(energies, dap))
-        wanted = min(self.n_motifs, energies.shape[1])
-        for threshold in (self.min_cor, self.min_cor / 2):
-            passed = np.flatnonzero(r >= threshold)
-            if len(passed) >= wanted:
-                return passed
-        return np.argsort(-r, kind="stable")[:wanted]
-
-    def _select(self, energies, y01, extra) -> tuple[np.ndarray, np.ndarray]:
-        """Two-round lasso selection (spec 7.6); returns (kept columns, their betas)."""
-        first = self._glm(energies, y01, tol=_SELECTION_TOL)
-        kept = np.flatnonzero(np.abs(first.coef) >= self.selection_beta)
-        if len(kept) == 0:
-            kept = np.arange(energies.shape[1])
-        design = energies[:, kept] if extra is None else np.hstack([energies[:, kept], extra])
-        if self.glm_lambda == "cv":  # the selection penalty too: betas of 1e-5 fits are noise
-            self._lambda = cross_validate_lambda(
-                design, y01, n_lambdas=8, n_folds=3, random_state=self._rng, solver=self.solver
-            ).best
-        second = self._glm(design, y01, tol=_SELECTION_TOL)
-        if not second.coef[: len(kept)].any():  # the chosen penalty zeroed every motif
-            second = fit_logistic_lasso(design, y01, lam=DEFAULT_LAMBDA, solver=self.solver)
-        betas = second.coef[: len(kept)]
-        chosen = np.flatnonzero(betas != 0)
-        if len(chosen) == 0:
-            return kept, first.coef[kept]
-        return kept[chosen], betas[chosen]
-
-    def _clusters(self, energies: np.ndarray, betas: np.ndarray) -> list[np.ndarray]:
-        """Clusters of motif columns (1 - r, complete linkage), strongest |beta| first."""
-        n_clusters = min(self.n_motifs, energies.shape[1])
-        if energies.shape[1] == 1:
-            return [np.array([0])]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            correlation = np.nan_to_num(np.corrcoef(energies, rowvar=False))
-        distance = 1 - correlation[np.triu_indices(len(correlation), k=1)]
-        labels = fcluster(linkage(np.clip(distance, 0, 2), "complete"), n_clusters, "maxclust")
-        groups = [np.flatnonzero(labels == c) for c in np.unique(labels)]
-        return sorted(groups, key=lambda g: -np.abs(betas[g]).max())
-
-    def _distil(self, seqs, database, candidates, energies, betas, groups) -> list[Motif]:
-        """One motif per cluster: PREGO on the partial response, or the representative."""
-        motifs = []
-        for group in _progress(groups, self.verbose, desc="distilling motifs", unit="cluster"):
-            representative = database[candidates[group[np.argmax(np.abs(betas[group]))]]]
-            if not self.distill:
-                motifs.append(representative)
-                continue
-            partial = energies[:, group] @ betas[group]
-            if np.ptp(partial) == 0:  # nothing to distil: keep the database motif
-                motifs.append(representative)
-                continue
-            options = dict(
-                n_bins=self.n_bins,
-                bin_size=self.bin_size,
-                random_state=self._rng,
-                n_jobs=self.n_jobs,
-                multi_kmers=False,
-                kmer_sequence_length=self.kmer_sequence_length,
+        database = load_motif_db(self.motif_db)
+        names = pd.Index([m.name for m in database])
+        if not names.is_unique:
+            repeated = names[names.duplicated()].unique().tolist()[:10]
+            raise ValueError(
+                f"motif_db {self.motif_db!r} has repeated motif names ({repeated}); model terms "
+                "are named after motifs: rename or drop the repeats"
             )
-            if len(group) == 1:  # singleton: keep the database PWM, learn its spatial profile
-                result = fit_motif(
-                    seqs, partial, seed=representative, optimize_pwm=False, **options
-                )
-            else:
-                result = fit_motif(seqs, partial, motif_length=self.motif_length, **options)
-            motifs.append(
-                Motif(
-                    representative.name,
-                    result.motif.pwm,
-                    spatial=result.motif.spatial,
-                    bin_size=result.motif.bin_size,
-                    source="iqmodel distilled",
-                    alt_name=representative.alt_name,
-                )
-            )
-        return motifs
+        return database
 
-    def _base_features(self, seqs, features) -> pd.DataFrame:
-        """Normalised motif energies and scaled per-peak features, (n, K + F) on [0, 10]."""
-        raw = compute_energies(seqs, self.motifs_, mode=self.energy_mode, n_jobs=self.n_jobs)
+    def _check_training_shape(self, codes: np.ndarray, database: list[Motif]) -> None:
+        """Errors for inputs no model can be fitted on, before any expensive work."""
+        n, length = codes.shape
+        if n == 0:
+            raise ValueError("seqs is empty; fit needs sequences and one dap value per sequence")
+        minimum = _MIN_CV_ROWS if self.glm_lambda == "cv" else 3
+        if n < minimum:
+            hint = " or a fixed glm_lambda (e.g. 1e-3)" if self.glm_lambda == "cv" else ""
+            raise ValueError(
+                f"fit got {n} sequences; the model needs at least {minimum} (the lasso penalty "
+                f"is cross-validated over {_MIN_CV_ROWS} folds): pass more sequences{hint}"
+            )
+        shortest = min(m.length for m in database)
+        if shortest > length:
+            raise ValueError(
+                f"every motif in motif_db is longer than the {length}-bp sequences (shortest: "
+                f"{shortest} bp), so none can bind; use longer sequences (peaks are typically "
+                "300-500 bp) or a database of shorter motifs"
+            )
+        if self.distill:
+            try:
+                bin_size, n_bins = calculate_bins(length, self.bin_size, self.n_bins)
+            except ValueError as error:
+                raise ValueError(f"n_bins/bin_size do not fit the sequences: {error}") from None
+            if self.motif_length > n_bins * bin_size:
+                raise ValueError(
+                    f"motif_length {self.motif_length} is longer than the spatial frame of "
+                    f"{n_bins * bin_size} bp ({length}-bp sequences); use a shorter "
+                    "motif_length or longer sequences"
+                )
+
+    def _covariate_names(self, features: pd.DataFrame | None) -> list[str]:
+        names = list(sequence_features(["A"]).columns) if self.sequence_features else []
+        return names + ([] if features is None else list(features.columns))
+
+    def _check_names(self, database: list[Motif], features: pd.DataFrame | None) -> None:
+        covariates = self._covariate_names(features)
+        repeated = pd.Index(covariates)[pd.Index(covariates).duplicated()].tolist()
+        if repeated:
+            raise ValueError(
+                f"features columns {repeated} collide with the sequence features (GC content, "
+                "dinucleotides); rename them or pass sequence_features=False"
+            )
+        clash = sorted({m.name for m in database} & set(covariates))
+        if clash:
+            raise ValueError(
+                f"motif names {clash} are also covariate names (sequence features or "
+                "features columns); rename the motifs or the features"
+            )
+
+    def _check_prediction_codes(self, seqs) -> np.ndarray:
+        if not isinstance(seqs, str) and hasattr(seqs, "__len__") and len(seqs) == 0:
+            return np.empty((0, self.seq_length_), dtype=np.int8)
+        codes = encode(seqs)
+        if len(codes) and codes.shape[1] != self.seq_length_:
+            raise ValueError(
+                f"the model was fitted on {self.seq_length_}-bp sequences but got "
+                f"{codes.shape[1]}-bp sequences; energies and spatial profiles depend on the "
+                f"length: resize them to {self.seq_length_} bp centred on the peak summit "
+                "(e.g. iqmodel.io.resize_intervals) or refit on sequences of this length"
+            )
+        return codes
+
+    # ------------------------------------------------------------------ features
+
+    def _covariates(self, codes: np.ndarray, features: pd.DataFrame | None):
+        parts = []
+        if self.sequence_features:
+            parts.append(sequence_features(codes).reset_index(drop=True))
+        if features is not None:
+            parts.append(features)
+        return pd.concat(parts, axis=1) if parts else None
+
+    def _inputs(self, codes: np.ndarray, features: pd.DataFrame | None) -> pd.DataFrame:
+        """Normalised motif energies and scaled covariates, (n, K + F) on [0, 10]."""
+        raw = compute_energies(codes, self.motifs_, mode=self.energy_mode, n_jobs=self.n_jobs)
         names = [m.name for m in self.motifs_]
         columns = [pd.DataFrame(self.energy_normalizer_.transform(raw), columns=names)]
-        extra = self._extra_features(seqs, features)
+        extra = self._covariates(codes, features)
         if extra is not None:
             columns.append(self.feature_scaler_.transform(extra).reset_index(drop=True))
         return pd.concat(columns, axis=1)
 
-    def _extra_features(self, seqs, features) -> pd.DataFrame | None:
-        parts = []
-        if self.sequence_features:
-            parts.append(sequence_features(seqs).reset_index(drop=True))
-        if features is not None:
-            parts.append(features)
-        if not parts:
-            return None
-        extra = pd.concat(parts, axis=1)
-        duplicated = extra.columns[extra.columns.duplicated()].tolist()
-        if duplicated:
-            raise ValueError(f"feature names collide with sequence features: {duplicated}")
-        return extra
+    def _design(self, inputs: pd.DataFrame):
+        return build_design(
+            inputs,
+            [m.name for m in self.motifs_],
+            response_bases=self.response_bases,
+            interactions=self.interactions_,
+        )
 
-    def _design(self, base: pd.DataFrame) -> pd.DataFrame:
-        design = LogisticBasis().fit_transform(base) if self.response_bases else base
-        if self.interactions_ is not None and len(self.interactions_):
-            design = pd.concat([design, self.interactions_.transform(base)], axis=1)
-        return design
+    def _set_glm(self, design, fit) -> None:
+        self.glm_ = fit.glm
+        self.lambda_path_ = fit.lambda_path
+        self.design_columns_ = design.columns.reset_index(drop=True)
+        self.feature_names_ = design.columns["column"].tolist()
 
-    def _fit_glm(self, design: pd.DataFrame, y01: np.ndarray) -> None:
-        """Final GLM on all training rows; with ``glm_lambda="cv"`` the penalty is chosen here."""
-        if self.glm_lambda == "cv":
-            path = cross_validate_lambda(
-                design.to_numpy(), y01, random_state=self._rng, solver=self.solver
-            )
-            self.lambda_path_ = path.table
-            self._lambda = path.best
-        self.glm_ = self._glm(design.to_numpy(), y01)
-        self.feature_names_ = list(design.columns)
-
-    def _predict_design(self, design: pd.DataFrame) -> np.ndarray:
-        """dAP scale: ``y_min + y_range * sigmoid(eta)``, the GLM mean mapped back."""
-        p = expit(self.glm_.decision_function(design[self.feature_names_].to_numpy()))
-        return self.y_min_ + self.y_range_ * p
-
-    def _variable_of(self, column: str) -> str:
-        """The feature (motif or covariate) a GLM column belongs to."""
-        if self.response_bases and ":" not in column:
-            return LogisticBasis.split_feature_name(column)[0]
-        return column
-
-    def _filter(self, base: pd.DataFrame, y01: np.ndarray, dap: np.ndarray) -> pd.DataFrame:
-        """Remove weak motifs (spec 7.11); returns the reduced base features."""
-        names = [m.name for m in self.motifs_]
-        report = pd.DataFrame({"motif": names, "bits": [m.bits() for m in self.motifs_]})
-        report["added_r2"] = np.nan
-        report["removed"] = ""
-        if len(names) < 2:
-            self.filter_report_ = report
-            return base
-        design = self._design(base)
-        # the drop-one models need several rows per column or they only fit noise
-        size = max(self.filter_sample_frac, min(1.0, 5 * design.shape[1] / len(dap)))
-        sample = quantile_matched_sample(dap, size, self._rng)
-
-        cache: dict[frozenset, float] = {}
-
-        def r2_without(dropped) -> float:
-            """R^2 on all rows of a model fitted on the sample without ``dropped`` motifs."""
-            key = frozenset(dropped)
-            if key not in cache:
-                columns = [c for c in design.columns if self._variable_of(c) not in key]
-                cache[key] = 0.0
-                if len(columns) >= 2:
-                    matrix = design[columns].to_numpy()
-                    fit = self._glm(matrix[sample], y01[sample], tol=_SELECTION_TOL)
-                    r = _pearson_columns(fit.predict(matrix)[:, None], dap)[0]
-                    cache[key] = float(r**2)
-            return cache[key]
-
-        full = r2_without(())
-        report["added_r2"] = [full - r2_without({name}) for name in names]
-        removed = set(report.loc[report["bits"] < self.bits_threshold, "motif"])
-        report.loc[report["motif"].isin(removed), "removed"] = "bits"
-        weak = report[(report["added_r2"] < self.r2_threshold) & (report["removed"] == "")]
-        weak = weak.sort_values("added_r2")["motif"].tolist()
-        for position, name in enumerate(weak):
-            if len(removed) + 1 >= len(names):
-                break
-            # the weakest goes unconditionally; each next one if removing it costs < threshold
-            if position == 0 or r2_without(removed) - r2_without(removed | {name}) < (
-                self.r2_threshold
-            ):
-                removed.add(name)
-                report.loc[report["motif"] == name, "removed"] = "r2"
-        if len(removed) >= len(names):  # never remove every motif
-            removed.discard(names[0])
-        self.filter_report_ = report
-        keep = [i for i, name in enumerate(names) if name not in removed]
-        self.motifs_ = [self.motifs_[i] for i in keep]
-        self.energy_normalizer_ = EnergyNormalizer().fit(self._background_raw[:, keep])
-        return base.drop(columns=sorted(removed))
-
-    # ------------------------------------------------------------------ public API
+    # ------------------------------------------------------------------ fit
 
     def fit(self, seqs, dap, *, features=None, background_seqs=None) -> IQModel:
         """Fit the model.
@@ -425,85 +360,180 @@ class IQModel(RegressorMixin, BaseEstimator):
         ----------
         seqs : list of str or int8 array (n_seqs, length)
             Equal-length peak sequences (e.g. 500 bp centred on the summit).
-        dap : array (n_seqs,)
+        dap : array-like (n_seqs,)
             Accessibility change (any continuous scale; mapped to [0, 1] with constants fixed
-            here).
+            here). Matched to ``seqs`` by position.
         features : DataFrame or array (n_seqs, n_features), optional
-            Per-peak covariates (e.g. histone marks), scaled to [0, 10] at fit time.
-        background_seqs : list of str, optional
-            Sequences whose energies define the [0, 10] energy scale (default: ``seqs``).
+            Per-peak covariates (e.g. histone marks), scaled to [0, 10] at fit time; matched
+            to ``seqs`` by position.
+        background_seqs : list of str or int8 array, optional
+            Sequences of the training length whose energies define the [0, 10] energy scale
+            (default: ``seqs``).
 
         Returns
         -------
         self
         """
         self._validate_params()
-        codes = encode(seqs)
-        dap = _check_target(dap, len(codes))
-        features = _check_features(features, len(codes))
-        self._rng = np.random.default_rng(self.random_state)
+        codes = _codes(seqs, "seqs")
+        if len(codes) == 0:
+            raise ValueError("seqs is empty; fit needs sequences and one dap value per sequence")
+        dap_values = check_target(dap, len(codes), allow_constant=False)
+        features = check_features(features, len(codes), dap)
+        background = None
+        if background_seqs is not None:
+            background = _codes(background_seqs, "background_seqs")
+            if len(background) == 0:
+                raise ValueError("background_seqs is empty; pass sequences or None (use seqs)")
+            if background.shape[1] != codes.shape[1]:
+                raise ValueError(
+                    f"background_seqs are {background.shape[1]} bp but seqs are "
+                    f"{codes.shape[1]} bp; the energy scale must come from sequences of the "
+                    "training length"
+                )
+        database = self._database()
+        self._check_training_shape(codes, database)
+        self._check_names(database, features)
+        dap = dap_values
+        selection_seed, distill_seed, glm_seed, filter_seed = _stage_seeds(self.random_state, 4)
+        keys = order_keys(codes, dap)
         self.y_min_ = float(dap.min())
         self.y_range_ = float(dap.max() - dap.min())
         y01 = (dap - self.y_min_) / self.y_range_
+        self.seq_length_ = int(codes.shape[1])
         self.interactions_ = None
-        self.__dict__.pop("_lambda", None)
-        self.__dict__.pop("lambda_path_", None)
+        self.filter_report_ = None
 
-        database = self._database()
-        db_raw = compute_energies(codes, database, n_jobs=self.n_jobs, progress=self.verbose > 0)
-        db_energies = EnergyNormalizer().fit(db_raw).transform(db_raw)
-        candidates = self._screen(db_energies, dap)
-        extra = self._extra_features(codes, features)
-        self.feature_scaler_ = None if extra is None else FeatureScaler().fit(extra)
-        scaled_extra = None if extra is None else self.feature_scaler_.transform(extra).to_numpy()
-        chosen, betas = self._select(db_energies[:, candidates], y01, scaled_extra)
-        candidates = candidates[chosen]
-        energies = db_energies[:, candidates]
-        groups = self._clusters(energies, betas)
-        self.motifs_ = self._distil(codes, database, candidates, energies, betas, groups)
-        self.distilled_features_ = pd.DataFrame(
-            [
-                {
-                    "motif": database[candidates[group[np.argmax(np.abs(betas[group]))]]].name,
-                    "member": database[candidates[i]].name,
-                    "beta": float(betas[i]),
-                }
-                for group in groups
-                for i in group
-            ]
+        screen = screen_database(
+            codes,
+            dap,
+            database,
+            min_cor=self.min_cor,
+            n_wanted=self.n_motifs,
+            n_jobs=self.n_jobs,
+            progress=self.verbose > 0,
         )
+        covariates = self._covariates(codes, features)
+        self.feature_scaler_ = None if covariates is None else FeatureScaler().fit(covariates)
+        scaled = None if covariates is None else self.feature_scaler_.transform(covariates)
+        selection = select_motifs(
+            screen.energies,
+            y01,
+            None if scaled is None else scaled.to_numpy(),
+            selection_beta=self.selection_beta,
+            glm_lambda=self.glm_lambda,
+            solver=self.solver,
+            random_state=np.random.default_rng(selection_seed),
+            keys=keys,
+        )
+        energies = screen.energies[:, selection.columns]
+        selected = [database[screen.candidates[i]] for i in selection.columns]
+        screen = screen._replace(energies=None)  # release the (n, candidates) matrix
+        clusters = cluster_motifs(energies, selection.betas, self.n_motifs)
+        distillation = distill_clusters(
+            codes,
+            selected,
+            energies,
+            selection.betas,
+            clusters,
+            distill=self.distill,
+            motif_length=self.motif_length,
+            n_bins=self.n_bins,
+            bin_size=self.bin_size,
+            kmer_sequence_length=self.kmer_sequence_length,
+            random_state=np.random.default_rng(distill_seed),
+            n_jobs=self.n_jobs,
+            verbose=self.verbose,
+        )
+        naming = name_distilled_motifs(
+            distillation.motifs,
+            [database[i] for i in screen.candidates],
+            min_similarity=self.rename_min_similarity,
+            rename=self.rename_motifs,
+            reserved=self._covariate_names(features),
+        )
+        self.motifs_ = naming.motifs
+        self.motif_names_ = naming.table
+        members = distillation.members.rename(columns={"motif": "seed"})
+        members.insert(1, "motif", [self.motifs_[c].name for c in members["cluster"]])
+        self.distilled_features_ = members
 
-        background = codes if background_seqs is None else background_seqs
-        self._background_raw = compute_energies(
-            background, self.motifs_, mode=self.energy_mode, n_jobs=self.n_jobs
+        background_raw = compute_energies(
+            codes if background is None else background,
+            self.motifs_,
+            mode=self.energy_mode,
+            n_jobs=self.n_jobs,
         )
-        self.energy_normalizer_ = EnergyNormalizer().fit(self._background_raw)
-        base = self._base_features(codes, features)
-        self._fit_glm(self._design(base), y01)
+        self.energy_normalizer_ = EnergyNormalizer().fit(background_raw)
+        inputs = self._inputs(codes, features)
+        glm_options = dict(glm_lambda=self.glm_lambda, solver=self.solver, keys=keys)
+        design = self._design(inputs)
+        fit = fit_response_glm(
+            design, y01, random_state=np.random.default_rng(glm_seed), **glm_options
+        )
         if self.filter:
-            base = self._filter(base, y01, dap)
-            self._fit_glm(self._design(base), y01)
+            result = filter_motifs(
+                design,
+                y01,
+                dap,
+                self.motifs_,
+                bits_threshold=self.bits_threshold,
+                r2_threshold=self.r2_threshold,
+                sample_frac=self.filter_sample_frac,
+                penalty=fit.glm.lambda_,
+                solver=self.solver,
+                random_state=np.random.default_rng(filter_seed),
+                keys=keys,
+            )
+            self.filter_report_ = result.report
+            keep = [i for i, m in enumerate(self.motifs_) if m.name in set(result.kept)]
+            removed = [m.name for m in self.motifs_ if m.name not in set(result.kept)]
+            self.motifs_ = [self.motifs_[i] for i in keep]
+            self.energy_normalizer_ = EnergyNormalizer().fit(background_raw[:, keep])
+            inputs = inputs.drop(columns=removed)
+            design = self._design(inputs)
+            fit = fit_response_glm(
+                design, y01, random_state=np.random.default_rng(glm_seed), **glm_options
+            )
         if self.interactions:
             self.interactions_ = select_interactions(
-                base,
+                inputs,
                 y01,
                 motif_names=[m.name for m in self.motifs_],
                 threshold=self.interaction_threshold,
                 max_interactions=self.max_interactions,
                 lam=DEFAULT_LAMBDA if self.glm_lambda == "cv" else self.glm_lambda,
             )
-            self._fit_glm(self._design(base), y01)
-        del self._background_raw, self._rng
-        self.__dict__.pop("_lambda", None)
+            design = self._design(inputs)
+            fit = fit_response_glm(
+                design, y01, random_state=np.random.default_rng(glm_seed), **glm_options
+            )
+        self._set_glm(design, fit)
         self.n_features_in_ = 0 if features is None else features.shape[1]
         self.feature_names_in_ = None if features is None else np.array(features.columns)
-        prediction = self._predict_design(self._design(base))
-        self.train_r2_ = _r2(dap, prediction)
-        self.seq_length_ = int(codes.shape[1])
+        prediction = self.logit_to_dap(self.glm_.decision_function(design.matrix.to_numpy()))
+        self.train_r2_ = r2_score(dap, prediction)
+        if not np.any(self.glm_.coef):
+            warnings.warn(
+                "the fitted model is constant: the lasso kept no feature, so every sequence "
+                f"gets the same prediction (penalty {self.glm_.lambda_:.3g}). With few "
+                "sequences the cross-validated penalty can zero everything: pass more "
+                "sequences or a fixed glm_lambda (e.g. 1e-3)",
+                IQModelWarning,
+                stacklevel=2,
+            )
         return self
+
+    # ------------------------------------------------------------------ public surface
 
     def transform(self, seqs, *, features=None) -> pd.DataFrame:
         """The model's inputs on the [0, 10] scale, one row per sequence.
+
+        Parameters
+        ----------
+        seqs : list of str or int8 array (n_seqs, seq_length_)
+        features : DataFrame or array (n_seqs, n_features_in_), optional
+            The covariates the model was fitted with, matched by position.
 
         Returns
         -------
@@ -512,58 +542,79 @@ class IQModel(RegressorMixin, BaseEstimator):
             sequence features and covariates.
         """
         check_is_fitted(self, "glm_")
-        codes = encode(seqs)
-        features = _check_features(features, len(codes))
+        codes = self._check_prediction_codes(seqs)
+        features = check_features(features, len(codes))
         if self.n_features_in_ and features is None:
             raise ValueError(
                 f"the model was fitted with {self.n_features_in_} features "
                 f"({list(self.feature_names_in_)}); pass features= with the same columns"
             )
-        return self._base_features(codes, features)
+        if len(codes) == 0:
+            names = [m.name for m in self.motifs_]
+            if self.feature_scaler_ is not None:
+                names += list(self.feature_scaler_.feature_names_in_)
+            return pd.DataFrame(np.empty((0, len(names))), columns=names)
+        return self._inputs(codes, features)
+
+    def design_from_inputs(self, inputs: pd.DataFrame) -> pd.DataFrame:
+        """GLM design of model inputs (:meth:`transform` output), in GLM column order.
+
+        Returns
+        -------
+        DataFrame of float64, shape (n_seqs, n_columns)
+            Columns ``feature_names_``; ``design_columns_`` says what each one is.
+        """
+        check_is_fitted(self, "glm_")
+        return self._design(inputs).matrix[self.feature_names_]
+
+    def design_matrix(self, seqs, *, features=None) -> pd.DataFrame:
+        """GLM design of sequences: :meth:`design_from_inputs` of :meth:`transform`."""
+        return self.design_from_inputs(self.transform(seqs, features=features))
+
+    def decision_function(self, seqs, *, features=None) -> np.ndarray:
+        """The linear predictor (logit) of each sequence, shape (n_seqs,)."""
+        design = self.design_matrix(seqs, features=features)
+        if len(design) == 0:
+            return np.empty(0)
+        return self.glm_.decision_function(design.to_numpy())
+
+    def logit_to_dap(self, logit) -> np.ndarray:
+        """Map logits to the dAP scale: ``y_min_ + y_range_ * sigmoid(logit)``."""
+        check_is_fitted(self, "glm_")
+        return self.y_min_ + self.y_range_ * expit(np.asarray(logit, dtype=np.float64))
 
     def predict(self, seqs, *, features=None) -> np.ndarray:
         """Predicted dAP for each sequence, shape (n_seqs,)."""
-        return self._predict_design(self._design(self.transform(seqs, features=features)))
+        return self.logit_to_dap(self.decision_function(seqs, features=features))
 
     def score(self, seqs, dap, *, features=None) -> float:
         """Coefficient of determination R^2 of the predictions."""
-        dap = _check_target(dap, len(encode(seqs)))
-        return _r2(dap, self.predict(seqs, features=features))
+        check_is_fitted(self, "glm_")
+        codes = self._check_prediction_codes(seqs)
+        dap = check_target(dap, len(codes), allow_constant=False)
+        return r2_score(dap, self.predict(codes, features=features))
 
     @property
     def coef_(self) -> pd.DataFrame:
-        """Tidy coefficients: feature, motif (or feature name), response function, coefficient."""
+        """Tidy coefficients: feature (GLM column), variable (its term), kind, response,
+        coefficient."""
         check_is_fitted(self, "glm_")
-        rows = []
-        motif_names = {m.name for m in self.motifs_}
-        for name, value in zip(self.feature_names_, self.glm_.coef, strict=True):
-            variable = self._variable_of(name)
-            function = name[len(variable) + 1 :] if variable != name else "linear"
-            kind = (
-                "interaction" if ":" in name else "motif" if variable in motif_names else "feature"
-            )
-            rows.append(
-                {
-                    "feature": name,
-                    "variable": variable,
-                    "kind": kind,
-                    "response": function,
-                    "coefficient": float(value),
-                }
-            )
-        return pd.DataFrame(rows)
+        columns = self.design_columns_
+        return pd.DataFrame(
+            {
+                "feature": columns["column"].to_numpy(),
+                "variable": columns["term"].to_numpy(),
+                "kind": columns["kind"].to_numpy(),
+                "response": columns["response"].to_numpy(),
+                "coefficient": np.asarray(self.glm_.coef, dtype=float),
+            }
+        )
 
     def report(self, seqs, dap, **kwargs):
         """The model report figure: one row per motif (see :func:`iqmodel.plot.report`)."""
         from iqmodel.plot import report
 
         return report(self, seqs, dap, **kwargs)
-
-    def save(self, path) -> None:
-        """Write the fitted model to a JSON model file (see :mod:`iqmodel.io.model_file`)."""
-        from iqmodel.io.model_file import save_model
-
-        save_model(self, path)
 
     def summary(self) -> str:
         """A short text description of the fitted model."""
@@ -576,7 +627,201 @@ class IQModel(RegressorMixin, BaseEstimator):
             f"train R^2 = {self.train_r2_:.3f}",
         ]
         for motif in self.motifs_:
-            weight = coef.loc[coef["variable"] == motif.name, "coefficient"].abs().sum()
-            label = f"{motif.name} ({motif.alt_name})" if motif.alt_name else motif.name
-            lines.append(f"  {label:<30} {motif.consensus():<18} sum|coef| = {weight:.3f}")
+            rows = (coef["variable"] == motif.name) & (coef["kind"] == "motif")
+            weight = coef.loc[rows, "coefficient"].abs().sum()
+            lines.append(f"  {motif.label:<30} {motif.consensus():<18} sum|coef| = {weight:.3f}")
         return "\n".join(lines)
+
+    # ------------------------------------------------------------------ persistence
+
+    def to_dict(self) -> dict:
+        """The fitted model as a JSON-ready document (the model file's content).
+
+        Returns
+        -------
+        dict
+            See :mod:`iqmodel.io.model_file` for the layout.
+        """
+        check_is_fitted(self, "glm_")
+        self._validate_params()
+        params = self.get_params(deep=False)
+        if isinstance(params["motif_db"], (list, tuple)):
+            params["motif_db"] = {"motifs": [m.to_dict() for m in params["motif_db"]]}
+        else:
+            params["motif_db"] = str(params["motif_db"])
+        if not isinstance(params["random_state"], (int, np.integer, type(None))):
+            params["random_state"] = None  # a Generator cannot be stored
+        normalizer, scaler, glm = self.energy_normalizer_, self.feature_scaler_, self.glm_
+        return model_file.json_ready(
+            {
+                "params": params,
+                "motifs": [m.to_dict() for m in self.motifs_],
+                "motif_names": self.motif_names_.to_dict(orient="records"),
+                "energy_normalizer": {
+                    "quantile": normalizer.quantile,
+                    "min_energy": normalizer.min_energy,
+                    "max_value": normalizer.max_value,
+                    "reference_log2": normalizer.reference_log2_,
+                    "range_low": normalizer.range_low_,
+                    "range_high": normalizer.range_high_,
+                },
+                "feature_scaler": None
+                if scaler is None
+                else {
+                    "quantile": scaler.quantile,
+                    "names": list(scaler.feature_names_in_),
+                    "low": scaler.low_,
+                    "high": scaler.high_,
+                },
+                "interactions": None
+                if self.interactions_ is None
+                else self.interactions_.to_dict(),
+                "glm": {
+                    "coef": glm.coef,
+                    "intercept": glm.intercept,
+                    "lambda": glm.lambda_,
+                    "solver": glm.solver,
+                    "n_iter": glm.n_iter,
+                    "converged": glm.converged,
+                    "deviance_ratio": glm.deviance_ratio,
+                },
+                "design_columns": self.design_columns_.to_dict(orient="records"),
+                "scale": {"y_min": self.y_min_, "y_range": self.y_range_},
+                "covariates": None
+                if self.feature_names_in_ is None
+                else list(self.feature_names_in_),
+                "train_r2": self.train_r2_,
+                "seq_length": self.seq_length_,
+                "filter_report": None
+                if self.filter_report_ is None
+                else self.filter_report_.to_dict(orient="records"),
+                "distilled_features": self.distilled_features_.to_dict(orient="records"),
+            }
+        )
+
+    @classmethod
+    def from_dict(cls, document: dict) -> IQModel:
+        """Rebuild a fitted model from :meth:`to_dict` output, validating every field.
+
+        Raises
+        ------
+        ValueError, TypeError
+            Naming the first damaged field (e.g. ``glm.coef[3] is null``).
+        """
+        doc = model_file.Document(document)
+        params = dict(doc.get("params", dict))
+        motif_db = params.get("motif_db")
+        if isinstance(motif_db, dict):
+            params["motif_db"] = [
+                doc.build(f"params.motif_db.motifs[{i}]", Motif.from_dict, m)
+                for i, m in enumerate(doc.get("params.motif_db.motifs", list))
+            ]
+        model = cls()
+        unknown = sorted(set(params) - set(model.get_params(deep=False)))
+        if unknown:
+            raise ValueError(f"params has unknown parameters {unknown}")
+        model.set_params(**params)
+        doc.check("params", model._validate_params)
+
+        model.motifs_ = [
+            doc.build(f"motifs[{i}]", Motif.from_dict, m)
+            for i, m in enumerate(doc.get("motifs", list))
+        ]
+        n_motifs = len(model.motifs_)
+        if n_motifs == 0:
+            raise ValueError("motifs is empty; a fitted model has at least one motif")
+        names = [m.name for m in model.motifs_]
+        model.motif_names_ = doc.frame("motif_names", default=pd.DataFrame({"motif": names}))
+
+        normalizer = EnergyNormalizer(
+            doc.number("energy_normalizer.quantile"),
+            doc.number("energy_normalizer.min_energy"),
+            doc.number("energy_normalizer.max_value"),
+        )
+        normalizer.reference_log2_ = doc.array("energy_normalizer.reference_log2", n_motifs)
+        normalizer.range_low_ = doc.array("energy_normalizer.range_low", n_motifs)
+        normalizer.range_high_ = doc.array("energy_normalizer.range_high", n_motifs)
+        normalizer.n_features_in_ = n_motifs
+        model.energy_normalizer_ = normalizer
+
+        model.feature_scaler_ = None
+        if doc.get("feature_scaler", (dict, type(None))) is not None:
+            scaler_names = doc.strings("feature_scaler.names")
+            scaler = FeatureScaler(doc.number("feature_scaler.quantile"))
+            scaler.low_ = doc.array("feature_scaler.low", len(scaler_names))
+            scaler.high_ = doc.array("feature_scaler.high", len(scaler_names))
+            scaler.feature_names_in_ = np.array(scaler_names, dtype=object)
+            scaler.n_features_in_ = len(scaler_names)
+            model.feature_scaler_ = scaler
+        covariates = [] if model.feature_scaler_ is None else scaler_names
+        stored = doc.get("interactions", (dict, type(None)))
+        model.interactions_ = (
+            None if stored is None else doc.build("interactions", InteractionSet.from_dict, stored)
+        )
+
+        columns = doc.get("design_columns", list)
+        if columns and isinstance(columns[0], str):  # format version 1: names only
+            columns = model_file.legacy_design_columns(
+                columns, names, model.interactions_, model.response_bases
+            )
+        table = pd.DataFrame(columns)
+        missing = [f for f in DESIGN_COLUMN_FIELDS if f not in table.columns]
+        if missing:
+            raise ValueError(f"design_columns lacks the field(s) {missing}")
+        model.design_columns_ = table[list(DESIGN_COLUMN_FIELDS)].fillna("").astype(str)
+        terms = set(names) | set(covariates)
+        if model.interactions_ is not None:
+            terms |= set(model.interactions_.pairs["name"])
+        unknown_terms = sorted(set(model.design_columns_["term"]) - terms)
+        if unknown_terms:
+            raise ValueError(
+                f"design_columns names terms that are not motifs, covariates or interactions: "
+                f"{unknown_terms[:5]}"
+            )
+        model.feature_names_ = model.design_columns_["column"].tolist()
+        model.glm_ = GLMFit(
+            coef=doc.array("glm.coef", len(model.feature_names_)),
+            intercept=doc.number("glm.intercept"),
+            lambda_=doc.number("glm.lambda", minimum=0.0),
+            solver=doc.get("glm.solver", str),
+            n_iter=int(doc.number("glm.n_iter")),
+            converged=doc.get("glm.converged", bool),
+            deviance_ratio=doc.number("glm.deviance_ratio"),
+        )
+        model.lambda_path_ = None
+        model.y_min_ = doc.number("scale.y_min")
+        model.y_range_ = doc.number("scale.y_range", minimum=0.0, open_minimum=True)
+        stored_covariates = doc.get("covariates", (list, type(None)))
+        model.feature_names_in_ = (
+            None if stored_covariates is None else np.array(doc.strings("covariates"), dtype=object)
+        )
+        model.n_features_in_ = 0 if stored_covariates is None else len(stored_covariates)
+        train_r2 = doc.get("train_r2", (int, float, type(None)))
+        model.train_r2_ = float("nan") if train_r2 is None else float(train_r2)
+        model.seq_length_ = int(doc.number("seq_length", minimum=1.0, integer=True))
+        model.filter_report_ = doc.frame("filter_report", default=None)
+        model.distilled_features_ = doc.frame("distilled_features", default=pd.DataFrame())
+        model.lambda_path_ = None
+        return model
+
+    def save(self, path) -> None:
+        """Write the fitted model to a JSON model file atomically (see io.model_file)."""
+        model_file.write_model_document(self.to_dict(), path)
+
+
+def load_model(path) -> IQModel:
+    """Read a model written by :meth:`IQModel.save`; every field is validated on load.
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    ValueError
+        The file is not a model file, is corrupt or damaged (the field is named), or comes
+        from a newer format version.
+    """
+    document = model_file.read_model_document(path)
+    try:
+        return IQModel.from_dict(document)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"{path}: damaged model file: {error}; save the model again") from None

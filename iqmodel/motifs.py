@@ -16,7 +16,15 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy.special import xlogy
 from scipy.stats import rankdata
 
-__all__ = ["BASES", "DEFAULT_PRIOR", "Motif", "MotifMatch", "spatial_frame_start"]
+__all__ = [
+    "BASES",
+    "DEFAULT_PRIOR",
+    "Motif",
+    "MotifMatch",
+    "best_matches",
+    "resolve_motifs",
+    "spatial_frame_start",
+]
 
 BASES = "ACGT"
 """Column order of every PWM."""
@@ -546,9 +554,45 @@ class Motif:
         spatial, bin_size = _check_spatial(spatial, bin_size, self._owner)
         return self._replace(spatial=spatial, bin_size=bin_size)
 
+    @property
+    def label(self) -> str:
+        """``"name (alt_name)"``, or the name alone: how figures and summaries show a motif."""
+        return f"{self._name} ({self._alt_name})" if self._alt_name else self._name
+
     def renamed(self, name: str) -> Motif:
         """Copy with another name."""
         return self._replace(name=_check_text(name, "name", allow_empty=False))
+
+    def to_dict(self) -> dict:
+        """The motif as JSON-ready values: ``name``, ``alt_name``, ``source``, ``pwm``
+        (nested lists, ``(length, 4)``), ``spatial`` (list or None) and ``bin_size``."""
+        return {
+            "name": self._name,
+            "alt_name": self._alt_name,
+            "source": self._source,
+            "pwm": self._pwm.tolist(),
+            "spatial": None if self._spatial is None else self._spatial.tolist(),
+            "bin_size": self._bin_size,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Motif:
+        """Rebuild a motif from :meth:`to_dict` output; every field is validated."""
+        if not isinstance(data, dict):
+            raise TypeError(
+                f"a motif must be a dict from Motif.to_dict(), got {type(data).__name__}"
+            )
+        missing = [key for key in _FIELDS if key not in data]
+        if missing:
+            raise ValueError(f"a motif lacks the field(s) {missing}")
+        return cls(
+            data["name"],
+            data["pwm"],
+            spatial=data["spatial"],
+            bin_size=data["bin_size"],
+            source=data["source"],
+            alt_name=data["alt_name"],
+        )
 
     def __eq__(self, other) -> bool:
         if not isinstance(other, Motif):
@@ -574,3 +618,105 @@ def _same(first, second) -> bool:
             and np.array_equal(first, second)
         )
     return first == second
+
+
+def _trimmed(motif: Motif, bits_threshold: float) -> Motif:
+    """The motif without low-information flanks; unchanged when no position is informative."""
+    try:
+        return motif.trim(bits_threshold)
+    except ValueError:
+        return motif
+
+
+def best_matches(motifs, database, *, bits_threshold: float = 0.1):
+    """Best ``database`` match of each motif, over all offsets and both orientations.
+
+    The one home of motif naming by similarity (:func:`iqmodel.interpret.name_motifs`, the
+    model's renaming of distilled motifs).
+
+    Parameters
+    ----------
+    motifs : list of Motif
+    database : list of Motif
+        Non-empty.
+    bits_threshold : float, default 0.1
+        Flanks below this information content are trimmed before comparing (spec 2.6), so
+        a diffuse flank of a learned motif does not dilute the match.
+
+    Returns
+    -------
+    DataFrame
+        One row per motif: ``motif``, ``match`` (database motif name), ``match_alt_name``,
+        ``similarity`` (Pearson r of the aligned PWMs, in [-1, 1]), ``strand`` (``'-'`` when
+        the reverse complement matches) and ``offset``.
+    """
+    import pandas as pd
+
+    database = list(database)
+    if not database or not all(isinstance(m, Motif) for m in database):
+        raise ValueError("database must be a non-empty list of Motif objects")
+    trimmed = [_trimmed(m, bits_threshold) for m in database]
+    rows = []
+    for motif in motifs:
+        query = _trimmed(motif, bits_threshold)
+        matches = [query.similarity(candidate) for candidate in trimmed]
+        best = int(np.argmax([match.score for match in matches]))
+        rows.append(
+            {
+                "motif": motif.name,
+                "match": database[best].name,
+                "match_alt_name": database[best].alt_name,
+                "similarity": float(matches[best].score),
+                "strand": matches[best].strand,
+                "offset": matches[best].offset,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["motif", "match", "match_alt_name", "similarity", "strand", "offset"]
+    )
+
+
+def resolve_motifs(motifs, wanted=None) -> list[Motif]:
+    """Pick motifs by name: the one home of motif-name resolution.
+
+    Parameters
+    ----------
+    motifs : list of Motif
+        The motifs to pick from (e.g. a model's ``motifs_``); names are unique.
+    wanted : str, Motif or iterable of them, optional
+        Names, unambiguous ``alt_name`` values (e.g. ``"CTCF"``) or motifs; None: all.
+
+    Returns
+    -------
+    list of Motif
+        In the order asked, without repeats.
+
+    Raises
+    ------
+    ValueError
+        For an unknown or ambiguous name (the message lists the motifs), or an empty request.
+    """
+    motifs = list(motifs)
+    if wanted is None:
+        return motifs
+    items = [wanted] if isinstance(wanted, (str, Motif)) else list(wanted)
+    if not items:
+        raise ValueError("motifs is empty; pass motif names, or None for all motifs")
+    by_name = {m.name: m for m in motifs}
+    by_alt: dict[str, list[Motif]] = {}
+    for motif in motifs:
+        if motif.alt_name:
+            by_alt.setdefault(motif.alt_name, []).append(motif)
+    chosen, unknown = [], []
+    for item in items:
+        name = item.name if isinstance(item, Motif) else item
+        if name in by_name:
+            chosen.append(by_name[name])
+        elif len(by_alt.get(name, ())) == 1:
+            chosen.append(by_alt[name][0])
+        else:
+            unknown.append(name)
+    if unknown:
+        known = ", ".join(m.label for m in motifs)
+        raise ValueError(f"unknown motif(s) {unknown}; the motifs are: {known}")
+    return list({m.name: m for m in chosen}.values())

@@ -1,14 +1,125 @@
-"""Row sampling shared by PREGO and the model filter (spec 6.9)."""
+"""Row sampling shared by PREGO and the model filter (spec 6.9), and a canonical row order.
+
+The random draws of a fit (cross-validation folds, the filter's and PREGO's samples) would
+otherwise follow the positions of the rows, so the same peaks in another order would give
+another model. :func:`order_keys` ranks the rows in an order defined by their content; a draw
+made in that order (``keys=`` of :func:`quantile_matched_sample` and of
+:func:`iqmodel.glm.cross_validate_lambda`) picks the same rows whatever order they come in.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["quantile_matched_sample"]
+from iqmodel.seq import encode
+
+__all__ = ["canonical_order", "order_keys", "quantile_matched_sample"]
+
+
+def order_keys(codes, values=None) -> np.ndarray:
+    """Rank of each row in a canonical order defined by its content.
+
+    Rows are sorted lexicographically by their sequence codes (position 0 first), then by
+    ``values`` (column 0 first). The result depends only on the multiset of rows: the same rows
+    in another order get the same ranks, moved with their rows.
+
+    Parameters
+    ----------
+    codes : ndarray of int8, shape (n_rows, length), or list of str
+        Equal-length sequences, encoded (:func:`iqmodel.seq.encode`) or as strings.
+    values : array-like of float, shape (n_rows,) or (n_rows, n_columns), optional
+        Per-row values (e.g. the target) that order rows with the same sequence.
+
+    Returns
+    -------
+    ndarray of int64, shape (n_rows,)
+        A permutation of ``0 .. n_rows - 1``: ``keys[i]`` is the canonical rank of row ``i``.
+
+    Notes
+    -----
+    Rows equal in sequence and values tie; the tie is broken by their original position (the
+    sort is stable), which is the only dependence on the input order that remains. Such rows
+    are interchangeable, so a draw made with these keys still selects the same content (the same
+    multiset of rows), only possibly at the positions of their duplicates. NaN values sort after
+    every number; ``-0.0`` and ``0.0`` tie.
+
+    Examples
+    --------
+    >>> order_keys(["CA", "AC", "AA"])
+    array([2, 1, 0])
+    >>> order_keys(["AC", "AC", "AA"], values=[0.5, 0.2, 0.9])
+    array([2, 1, 0])
+    """
+    codes = encode(codes)
+    n_rows = codes.shape[0]
+    columns = []
+    if values is not None:
+        matrix = np.asarray(values, dtype=np.float64)
+        if matrix.ndim == 1:
+            matrix = matrix[:, None]
+        if matrix.ndim != 2 or matrix.shape[0] != n_rows:
+            raise ValueError(
+                f"values must have one value (or row of values) per sequence, shape "
+                f"({n_rows},) or ({n_rows}, k); got shape {np.shape(values)}"
+            )
+        columns.extend(matrix.T[::-1])
+    # np.lexsort sorts by its last key first: sequence position 0 is the primary key
+    columns.extend(codes.T[::-1])
+    if not columns:  # zero-length sequences and no values: every row ties
+        order = np.arange(n_rows)
+    else:
+        order = np.lexsort(columns)
+    keys = np.empty(n_rows, dtype=np.int64)
+    keys[order] = np.arange(n_rows, dtype=np.int64)
+    return keys
+
+
+def canonical_order(keys, n_rows: int) -> np.ndarray:
+    """Positions of the rows sorted by ``keys``: ``order[r]`` is the row of canonical rank ``r``.
+
+    Parameters
+    ----------
+    keys : array-like of int, shape (n_rows,)
+        Distinct integers, e.g. :func:`order_keys` of the rows or of a superset of them.
+    n_rows : int
+        Expected number of rows.
+
+    Returns
+    -------
+    ndarray of int64, shape (n_rows,)
+
+    Raises
+    ------
+    ValueError
+        When ``keys`` has the wrong shape, is not integer, or repeats a value (ties would be
+        broken by position, the order dependence the keys are there to remove).
+    """
+    array = np.asarray(keys)
+    if array.shape != (n_rows,):
+        raise ValueError(
+            f"keys must have one value per row, shape ({n_rows},), got shape {array.shape}; "
+            "use iqmodel.sampling.order_keys"
+        )
+    if n_rows and array.dtype.kind not in "iu":
+        raise TypeError(f"keys must be integers (from order_keys), got dtype {array.dtype}")
+    order = np.argsort(array, kind="stable")
+    repeated = np.flatnonzero(array[order][1:] == array[order][:-1])
+    if len(repeated):
+        first, second = sorted(order[repeated[0] : repeated[0] + 2])
+        raise ValueError(
+            f"keys must be distinct, but keys[{first}] = keys[{second}] = {array[first]}; "
+            "use iqmodel.sampling.order_keys"
+        )
+    return order.astype(np.int64)
 
 
 def quantile_matched_sample(
-    reference: np.ndarray, fraction: float, rng: np.random.Generator, *, n_quantiles: int = 10
+    reference: np.ndarray,
+    fraction: float,
+    rng: np.random.Generator,
+    *,
+    n_quantiles: int = 10,
+    keys=None,
 ) -> np.ndarray:
     """Indices of about ``fraction`` of the rows, drawn evenly across quantile bins of a reference.
 
@@ -24,6 +135,11 @@ def quantile_matched_sample(
     fraction : float in (0, 1]
     rng : numpy Generator
     n_quantiles : int, default 10
+    keys : array-like of int, shape (n,), optional
+        Distinct canonical ranks of the rows (:func:`order_keys`). When given, the draw is made
+        with the rows sorted by ``keys`` and mapped back, so for a given ``rng`` state the same
+        rows are returned (at their new indices) for any permutation of the input rows that
+        moves ``keys`` with them. Default: the draw follows the row positions.
 
     Returns
     -------
@@ -31,6 +147,10 @@ def quantile_matched_sample(
         Sorted row indices.
     """
     reference = np.asarray(reference, dtype=float)
+    if keys is not None:
+        order = canonical_order(keys, len(reference))
+        chosen = quantile_matched_sample(reference[order], fraction, rng, n_quantiles=n_quantiles)
+        return np.sort(order[chosen])
     size = int(np.floor(len(reference) * fraction))
     if size < 1:
         raise ValueError(

@@ -101,7 +101,7 @@ def test_save_load_round_trip_is_bit_identical(planted, fitted, tmp_path):
     np.testing.assert_array_equal(loaded.predict(seqs), fitted.predict(seqs))
     document = json.loads(path.read_text())
     assert document["format"] == "iqmodel-model"
-    assert document["format_version"] == 1
+    assert document["format_version"] == 2
     assert len(document["motifs"]) == len(fitted.motifs_)
     assert not list(tmp_path.glob(".*.tmp"))  # atomic write leaves nothing behind
 
@@ -218,10 +218,10 @@ def test_save_load_with_features(small, tmp_path):
         (np.zeros(500), {}, "dap is constant"),
         (np.r_[np.nan, np.ones(499)], {}, "non-finite value .* index 0"),
         (np.ones(3), {}, "dap has 3 values but there are 500"),
-        (None, {"n_motifs": 0}, "n_motifs must be a positive integer"),
-        (None, {"energy_mode": "mean"}, "energy_mode must be"),
-        (None, {"filter_sample_frac": 2.0}, r"filter_sample_frac must be in \(0, 1\]"),
-        (None, {"motif_db": []}, "non-empty list of Motif"),
+        (None, {"n_motifs": 0}, "The 'n_motifs' parameter of IQModel must be an int"),
+        (None, {"energy_mode": "mean"}, "The 'energy_mode' parameter of IQModel must be"),
+        (None, {"filter_sample_frac": 2.0}, r"'filter_sample_frac' .* range \(0.0, 1.0\]"),
+        (None, {"motif_db": []}, "The 'motif_db' parameter of IQModel"),
     ],
 )
 def test_bad_input(small, dap, params, match):
@@ -244,7 +244,9 @@ def test_cross_validated_penalty(small):
     assert model.glm_.lambda_ > 0
     assert model.glm_.lambda_ in set(model.lambda_path_["lambda"])
     assert not hasattr(model, "_lambda")
-    with pytest.raises(ValueError, match="glm_lambda must be a number or 'cv'"):
+    with pytest.raises(
+        ValueError, match="The 'glm_lambda' parameter of IQModel must be 'cv' or a float"
+    ):
         _quick(database, glm_lambda="auto").fit(data.sequences, data.dap)
 
 

@@ -209,10 +209,14 @@ def test_letter_colours_follow_the_sign_of_contributions(model, cre):
 
 
 def test_header_shows_prediction(model, cre):
-    fig = iq_plot(model, cre, energy_threshold=5.0, title="my CRE")
+    centred = cre[100:400]  # the training length (300 bp), centred on the planted sites
+    fig = iq_plot(model, centred, energy_threshold=5.0, title="my CRE")
     text = " ".join(t.get_text() for t in fig.texts)
     assert "my CRE" in text
-    assert f"predicted dAP {model.predict([cre])[0]:+.3f}" in text
+    assert f"predicted dAP {model.predict([centred])[0]:+.3f}" in text
+    # another length is drawn, but not predicted: the model is fitted for one length
+    text = " ".join(t.get_text() for t in iq_plot(model, cre).texts)
+    assert "predicted dAP: n/a (the model was fitted on 300-bp sequences" in text
 
 
 def test_draws_into_a_given_figure(model, cre):
@@ -235,7 +239,7 @@ def test_public_export_is_the_function():
 
 
 def test_errors(model, cre):
-    with pytest.raises(ValueError, match=r"unknown motif\(s\) \['NOPE'\]; the model's motifs"):
+    with pytest.raises(ValueError, match=r"unknown motif\(s\) \['NOPE'\]; the motifs are"):
         iq_plot(model, cre, motifs=["NOPE"])
     with pytest.raises(ValueError, match="is not 'chrom:start-end'"):
         iq_plot(model, cre, region="chr1:100")

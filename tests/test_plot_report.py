@@ -254,7 +254,7 @@ def test_report_on_a_given_figure(model, train):
         ({"path": "report.svg"}, ValueError, r"path must end with \.pdf or \.png"),
         ({"path": "/no/such/folder/r.pdf"}, ValueError, "folder of path does not exist"),
         ({"test_seqs": ["ACGT"]}, ValueError, "pass test_seqs and test_dap together"),
-        ({"motifs": ["nope"]}, ValueError, "motif 'nope' is not in the model"),
+        ({"motifs": ["nope"]}, ValueError, r"unknown motif\(s\) \['nope'\]"),
         ({"max_motifs": 0}, ValueError, "max_motifs must be a positive integer"),
         ({"model": object()}, TypeError, "fitted IQModel"),
     ],

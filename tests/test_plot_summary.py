@@ -136,7 +136,7 @@ def test_response_curves_given_motifs_and_figure(model):
     assert response_curves(model, motifs=names, fig=fig, ncols=5) is fig
     titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
     assert [t.split(" ")[0].split("\n")[0] for t in titles] == names
-    with pytest.raises(ValueError, match="motif 'nope' is not in the model"):
+    with pytest.raises(ValueError, match=r"unknown motif\(s\) \['nope'\]"):
         response_curves(model, motifs=["nope"])
     with pytest.raises(ValueError, match="ncols must be a positive integer"):
         response_curves(model, ncols=0)

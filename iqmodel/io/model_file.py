@@ -1,34 +1,39 @@
 """The iqmodel model file: one human-readable JSON document, versioned, written atomically.
 
-Layout (format version 1)::
+This module is the file layer only: it reads and writes documents and checks their fields.
+What goes into a document is the estimator's contract (:meth:`iqmodel.IQModel.to_dict` /
+:meth:`~iqmodel.IQModel.from_dict`); this module imports no estimator.
+
+Layout (format version 2)::
 
     {
-      "format": "iqmodel-model", "format_version": 1, "iqmodel_version": "...",
-      "params": {...},                   # IQModel constructor parameters
+      "format": "iqmodel-model", "format_version": 2, "iqmodel_version": "...",
+      "params": {...},                   # constructor parameters; motif_db is a name/path or
+                                         # {"motifs": [motif, ...]} for a list of motifs
       "motifs": [{"name", "alt_name", "source", "pwm" (L x 4), "spatial" (B) | null,
                   "bin_size" | null}, ...],
+      "motif_names": [{"motif", "seed", "match", "similarity", "named_by"}, ...],
       "energy_normalizer": {"quantile", "min_energy", "max_value",
                             "reference_log2", "range_low", "range_high"},   # per motif
       "feature_scaler": null | {"quantile", "names", "low", "high"},        # per covariate
       "interactions": null | {"name", "term1", "term2", "inter_max", "norm_min", "norm_max"},
       "glm": {"coef", "intercept", "lambda", "solver", "n_iter", "converged", "deviance_ratio"},
-      "design_columns": [...],           # GLM column order
+      "design_columns": [{"column", "term", "kind", "response", "term1", "term2"}, ...],
       "scale": {"y_min", "y_range"},
       "covariates": null | [...],        # names of user features passed to fit
-      "train_r2": float,
-      "seq_length": int | null (training sequence length, bp; absent in early files),
+      "train_r2": float, "seq_length": int (training sequence length, bp),
       "filter_report": null | [{...}], "distilled_features": [{...}]
     }
 
-Floats are written with Python's shortest round-trip representation, so a loaded model predicts
-bit-identically. No pickle is involved.
+Version 1 files (``design_columns`` as a list of names) are still read. Floats are written
+with Python's shortest round-trip representation, so a loaded model predicts bit-identically.
+No pickle is involved.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 
 import numpy as np
@@ -37,136 +42,80 @@ import pandas as pd
 from iqmodel.io._atomic import atomic_write_text
 
 FORMAT = "iqmodel-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
-__all__ = ["FORMAT_VERSION", "load_model", "save_model"]
+__all__ = [
+    "FORMAT_VERSION",
+    "Document",
+    "json_ready",
+    "legacy_design_columns",
+    "read_model_document",
+    "write_model_document",
+]
 
 
-def _clean(value):
-    """JSON-ready copy: arrays to lists, NaN/inf to None (standard JSON has neither)."""
+def json_ready(value):
+    """JSON-ready copy: arrays to lists, numpy scalars to Python, NaN/inf to None."""
     if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
+        return {str(k): json_ready(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+        return [json_ready(v) for v in value]
     if isinstance(value, np.ndarray):
-        return _clean(value.tolist())
+        return json_ready(value.tolist())
     if isinstance(value, (np.floating, float)):
         value = float(value)
         return value if math.isfinite(value) else None
-    if isinstance(value, (np.integer,)):
+    if isinstance(value, np.integer):
         return int(value)
-    if isinstance(value, (np.bool_,)):
+    if isinstance(value, np.bool_):
         return bool(value)
     return value
 
 
-def _records(frame: pd.DataFrame | None):
-    return None if frame is None else frame.to_dict(orient="records")
+def write_model_document(document: dict, path) -> Path:
+    """Write a model document (without its header) to ``path`` as JSON, atomically.
 
-
-def _motif_to_dict(motif) -> dict:
-    return {
-        "name": motif.name,
-        "alt_name": motif.alt_name,
-        "source": motif.source,
-        "pwm": motif.pwm,
-        "spatial": motif.spatial,
-        "bin_size": motif.bin_size,
-    }
-
-
-def _params(model) -> dict:
-    params = model.get_params()
-    if not isinstance(params["motif_db"], (str, os.PathLike)):
-        params["motif_db"] = None  # a list of Motif objects: not stored, refitting needs one
-    else:
-        params["motif_db"] = str(params["motif_db"])
-    if not isinstance(params["random_state"], (int, type(None))):
-        params["random_state"] = None
-    return params
-
-
-def model_to_dict(model) -> dict:
-    """The JSON document of a fitted :class:`~iqmodel.model.IQModel`."""
+    Returns
+    -------
+    Path
+    """
     from iqmodel import __version__
 
-    normalizer = model.energy_normalizer_
-    scaler = model.feature_scaler_
-    glm = model.glm_
-    return _clean(
-        {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "iqmodel_version": __version__,
-            "params": _params(model),
-            "motifs": [_motif_to_dict(m) for m in model.motifs_],
-            "energy_normalizer": {
-                "quantile": normalizer.quantile,
-                "min_energy": normalizer.min_energy,
-                "max_value": normalizer.max_value,
-                "reference_log2": normalizer.reference_log2_,
-                "range_low": normalizer.range_low_,
-                "range_high": normalizer.range_high_,
-            },
-            "feature_scaler": None
-            if scaler is None
-            else {
-                "quantile": scaler.quantile,
-                "names": list(scaler.feature_names_in_),
-                "low": scaler.low_,
-                "high": scaler.high_,
-            },
-            "interactions": None if model.interactions_ is None else model.interactions_.to_dict(),
-            "glm": {
-                "coef": glm.coef,
-                "intercept": glm.intercept,
-                "lambda": glm.lambda_,
-                "solver": glm.solver,
-                "n_iter": glm.n_iter,
-                "converged": glm.converged,
-                "deviance_ratio": glm.deviance_ratio,
-            },
-            "design_columns": model.feature_names_,
-            "scale": {"y_min": model.y_min_, "y_range": model.y_range_},
-            "covariates": None
-            if model.feature_names_in_ is None
-            else list(model.feature_names_in_),
-            "train_r2": model.train_r2_,
-            "seq_length": model.seq_length_,
-            "filter_report": _records(getattr(model, "filter_report_", None)),
-            "distilled_features": _records(model.distilled_features_),
-        }
-    )
+    header = {"format": FORMAT, "format_version": FORMAT_VERSION, "iqmodel_version": __version__}
+    text = json.dumps({**header, **document}, indent=1, allow_nan=False)
+    return atomic_write_text(Path(path), text)
 
 
-def save_model(model, path) -> Path:
-    """Write a fitted model to ``path`` (JSON) atomically; returns the path."""
-    from sklearn.utils.validation import check_is_fitted
+def read_model_document(path) -> dict:
+    """Read and check the header of a model file.
 
-    check_is_fitted(model, "glm_")
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    ValueError
+        Not JSON, not a model file, or a newer format version.
+    """
     path = Path(path)
-    text = json.dumps(model_to_dict(model), indent=1, allow_nan=False)
-    return atomic_write_text(path, text)
-
-
-def _array(values) -> np.ndarray:
-    return np.array([np.nan if v is None else v for v in values], dtype=float)
-
-
-def _read_document(path: Path) -> dict:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise FileNotFoundError(f"no model file at {path}") from None
+    except IsADirectoryError:
+        raise ValueError(f"{path} is a folder; pass the model file (model.json)") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ValueError(
             f"{path} is not a valid iqmodel model file (JSON error: {error}); the file is "
             "corrupt or truncated: save the model again"
         ) from None
+    except RecursionError:
+        raise ValueError(
+            f"{path} is not an iqmodel model file: its JSON is nested too deeply to read"
+        ) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(f"{path} is not an iqmodel model file (no 'format': '{FORMAT}')")
     version = document.get("format_version")
-    if not isinstance(version, int) or version < 1:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ValueError(f"{path} has an invalid format_version {version!r}")
     if version > FORMAT_VERSION:
         raise ValueError(
@@ -176,89 +125,155 @@ def _read_document(path: Path) -> dict:
     return document
 
 
-def model_from_dict(document: dict):
-    """Rebuild a fitted :class:`~iqmodel.model.IQModel` from :func:`model_to_dict` output."""
-    from iqmodel.additional_features import FeatureScaler
-    from iqmodel.glm import GLMFit
-    from iqmodel.interactions import InteractionSet
-    from iqmodel.model import IQModel
-    from iqmodel.motifs import Motif
-    from iqmodel.normalization import EnergyNormalizer
+def legacy_design_columns(names, motif_names, interactions, response_bases: bool) -> list[dict]:
+    """Column identities of a version-1 file, which stored the GLM column names only.
 
-    params = dict(document["params"])
-    if params["motif_db"] is None:
-        params["motif_db"] = "jaspar2024"
-    model = IQModel(**params)
-    model.motifs_ = [
-        Motif(
-            m["name"],
-            np.array(m["pwm"]),
-            spatial=None if m["spatial"] is None else m["spatial"],
-            bin_size=m["bin_size"],
-            source=m["source"],
-            alt_name=m["alt_name"],
-        )
-        for m in document["motifs"]
-    ]
-    stored = document["energy_normalizer"]
-    normalizer = EnergyNormalizer(stored["quantile"], stored["min_energy"], stored["max_value"])
-    normalizer.reference_log2_ = _array(stored["reference_log2"])
-    normalizer.range_low_ = _array(stored["range_low"])
-    normalizer.range_high_ = _array(stored["range_high"])
-    normalizer.n_features_in_ = len(normalizer.reference_log2_)
-    model.energy_normalizer_ = normalizer
-    model.feature_scaler_ = None
-    if document["feature_scaler"] is not None:
-        stored = document["feature_scaler"]
-        scaler = FeatureScaler(stored["quantile"])
-        scaler.low_ = _array(stored["low"])
-        scaler.high_ = _array(stored["high"])
-        scaler.feature_names_in_ = np.array(stored["names"], dtype=object)
-        scaler.n_features_in_ = len(scaler.low_)
-        model.feature_scaler_ = scaler
-    model.interactions_ = (
-        None
-        if document["interactions"] is None
-        else InteractionSet.from_dict(document["interactions"])
-    )
-    glm = document["glm"]
-    model.glm_ = GLMFit(
-        coef=_array(glm["coef"]),
-        intercept=glm["intercept"],
-        lambda_=glm["lambda"],
-        solver=glm["solver"],
-        n_iter=glm["n_iter"],
-        converged=glm["converged"],
-        deviance_ratio=glm["deviance_ratio"],
-    )
-    model.feature_names_ = list(document["design_columns"])
-    scale = document["scale"]
-    model.y_min_, model.y_range_ = scale["y_min"], scale["y_range"]
-    covariates = document["covariates"]
-    model.feature_names_in_ = None if covariates is None else np.array(covariates, dtype=object)
-    model.n_features_in_ = 0 if covariates is None else len(covariates)
-    model.train_r2_ = document["train_r2"]
-    model.seq_length_ = document.get("seq_length")
-    if document["filter_report"] is not None:
-        model.filter_report_ = pd.DataFrame(document["filter_report"])
-    model.distilled_features_ = pd.DataFrame(document["distilled_features"])
-    return model
-
-
-def load_model(path):
-    """Read a model written by :func:`save_model` (or ``IQModel.save``).
-
-    Raises
-    ------
-    ValueError
-        When the file is not a model file, is corrupt, or comes from a newer format version.
+    Interaction columns are known from the stored interactions; the others are split at the
+    response-function suffix, and are motifs when their term is in ``motif_names``.
     """
-    path = Path(path)
-    document = _read_document(path)
-    try:
-        return model_from_dict(document)
-    except (KeyError, TypeError, ValueError) as error:
-        raise ValueError(
-            f"{path} is an iqmodel model file but its content is damaged ({error!r}); "
-            "save the model again"
-        ) from None
+    motif_names = set(motif_names)
+    from iqmodel.features import LogisticBasis
+
+    pairs = {} if interactions is None else interactions.pairs.set_index("name")
+    rows = []
+    for name in names:
+        if name in getattr(pairs, "index", ()):
+            rows.append(
+                {
+                    "column": name,
+                    "term": name,
+                    "kind": "interaction",
+                    "response": "linear",
+                    "term1": pairs.at[name, "term1"],
+                    "term2": pairs.at[name, "term2"],
+                }
+            )
+            continue
+        term, response = (
+            LogisticBasis.split_feature_name(name) if response_bases else (name, "linear")
+        )
+        rows.append(
+            {
+                "column": name,
+                "term": term,
+                "kind": "motif" if term in motif_names else "feature",
+                "response": response,
+                "term1": "",
+                "term2": "",
+            }
+        )
+    return rows
+
+
+_TYPE_NAMES = {
+    dict: "an object",
+    list: "a list",
+    str: "a string",
+    bool: "true or false",
+    int: "an integer",
+    float: "a number",
+    type(None): "null",
+}
+
+
+class Document:
+    """Typed access to the fields of a model document; errors name the field.
+
+    Paths are dotted (``"glm.coef"``). Every accessor raises ``ValueError`` (or
+    ``TypeError`` for a wrong type) that names the field, what it must be and what it is.
+    """
+
+    def __init__(self, document: dict):
+        if not isinstance(document, dict):
+            raise TypeError(f"a model document is a dict, got {type(document).__name__}")
+        self._document = document
+
+    def _raw(self, path: str):
+        value = self._document
+        for part in path.split("."):
+            if not isinstance(value, dict) or part not in value:
+                raise ValueError(f"field '{path}' is missing")
+            value = value[part]
+        return value
+
+    def has(self, path: str) -> bool:
+        """Whether the field exists."""
+        try:
+            self._raw(path)
+        except ValueError:
+            return False
+        return True
+
+    def get(self, path: str, types):
+        """The field's value, which must be of ``types`` (a type or tuple of types)."""
+        value = self._raw(path)
+        types = types if isinstance(types, tuple) else (types,)
+        ok = isinstance(value, types) and not (
+            isinstance(value, bool) and bool not in types and (int in types or float in types)
+        )
+        if not ok:
+            wanted = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in types)
+            raise TypeError(f"field '{path}' must be {wanted}, got {value!r:.60}")
+        return value
+
+    def number(
+        self,
+        path: str,
+        *,
+        minimum: float | None = None,
+        open_minimum: bool = False,
+        integer: bool = False,
+    ) -> float:
+        """A finite number (optionally an integer, optionally bounded below)."""
+        value = self._raw(path)
+        if value is None:
+            raise ValueError(f"field '{path}' is null; expected a finite number")
+        value = self.get(path, (int, float))
+        if not math.isfinite(value):
+            raise ValueError(f"field '{path}' is {value}; expected a finite number")
+        if integer and float(value) != int(value):
+            raise ValueError(f"field '{path}' must be an integer, got {value}")
+        if minimum is not None and (value < minimum or (open_minimum and value == minimum)):
+            relation = ">" if open_minimum else ">="
+            raise ValueError(f"field '{path}' must be {relation} {minimum:g}, got {value}")
+        return float(value)
+
+    def array(self, path: str, length: int) -> np.ndarray:
+        """A list of ``length`` finite numbers as float64."""
+        values = self.get(path, list)
+        if len(values) != length:
+            raise ValueError(f"field '{path}' has {len(values)} values; expected {length}")
+        for i, v in enumerate(values):
+            if v is None or isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise ValueError(f"field '{path}[{i}]' is {v!r:.40}; expected a finite number")
+            if not math.isfinite(v):
+                raise ValueError(f"field '{path}[{i}]' is {v}; expected a finite number")
+        return np.array(values, dtype=np.float64)
+
+    def strings(self, path: str) -> list[str]:
+        """A list of strings."""
+        values = self.get(path, list)
+        for i, v in enumerate(values):
+            if not isinstance(v, str):
+                raise TypeError(f"field '{path}[{i}]' must be a string, got {v!r:.40}")
+        return list(values)
+
+    def frame(self, path: str, *, default):
+        """A list of records as a DataFrame; ``default`` when the field is absent or null."""
+        if not self.has(path) or self._raw(path) is None:
+            return default
+        records = self.get(path, list)
+        if not all(isinstance(r, dict) for r in records):
+            raise TypeError(f"field '{path}' must be a list of objects")
+        return pd.DataFrame(records)
+
+    def build(self, path: str, constructor, value):
+        """``constructor(value)``, its errors prefixed with the field name."""
+        try:
+            return constructor(value)
+        except (TypeError, ValueError, KeyError) as error:
+            raise type(error)(f"field '{path}': {error}") from None
+
+    def check(self, path: str, validator) -> None:
+        """Run ``validator()``, its errors prefixed with the field name."""
+        self.build(path, lambda _: validator(), None)

@@ -38,6 +38,7 @@ from matplotlib.path import Path as MplPath
 from matplotlib.textpath import TextPath
 from matplotlib.ticker import FuncFormatter
 
+from iqmodel.motifs import resolve_motifs
 from iqmodel.plot.logo import BASE_COLORS, logo
 
 __all__ = ["CONTRIBUTION_CMAP", "iq_plot", "letter_sizes", "parse_region"]
@@ -168,33 +169,14 @@ def _resolve_sequence(seq, genome, region, width):
 
 
 def _motif_label(motif) -> str:
-    label = f"{motif.name} ({motif.alt_name})" if motif.alt_name else motif.name
+    label = motif.label
     return label if len(label) <= 30 else label[:29] + "\u2026"
 
 
 def _resolve_motifs(model, motifs) -> list[str] | None:
     if motifs is None:
         return None
-    names = [motifs] if isinstance(motifs, str) else list(motifs)
-    by_name = {m.name: m.name for m in model.motifs_}
-    alt = {}
-    for m in model.motifs_:
-        if m.alt_name:
-            alt.setdefault(m.alt_name, []).append(m.name)
-    chosen, unknown = [], []
-    for name in names:
-        if name in by_name:
-            chosen.append(name)
-        elif len(alt.get(name, ())) == 1:
-            chosen.append(alt[name][0])
-        else:
-            unknown.append(name)
-    if unknown:
-        known = ", ".join(_motif_label(m) for m in model.motifs_)
-        raise ValueError(f"unknown motif(s) {unknown}; the model's motifs are: {known}")
-    if not chosen:
-        raise ValueError("motifs= is empty; pass motif names or None for the threshold rule")
-    return list(dict.fromkeys(chosen))
+    return [m.name for m in resolve_motifs(model.motifs_, motifs)]
 
 
 # ----------------------------------------------------------------------------- letters

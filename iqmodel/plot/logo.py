@@ -49,6 +49,6 @@ def logo(motif: Motif, *, ax=None, kind: str = "bits", title: str | None = None)
     ax.set_ylabel(kind)
     ax.set_xticks([])
     if title is None:
-        title = f"{motif.name} ({motif.alt_name})" if motif.alt_name else motif.name
+        title = motif.label
     ax.set_title(title, fontsize="small")
     return ax

@@ -32,7 +32,6 @@ from iqmodel.plot.summary import (
     _check_model,
     _delta_r2,
     _effect_color,
-    _motif_label,
     _select_motifs,
     r2_scores,
 )
@@ -560,7 +559,7 @@ def _draw_row(row, model, motif, seq_length, energies, parts, coef, delta, frequ
     from iqmodel.plot.logo import logo
 
     name = motif.name
-    logo(motif, ax=row[0], kind="bits", title=_motif_label(motif))
+    logo(motif, ax=row[0], kind="bits", title=motif.label)
     row[0].title.set_fontsize(10)
     row[0].title.set_fontweight("bold")
     energy = energies[name].to_numpy()

@@ -14,6 +14,9 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from sklearn.utils.validation import check_is_fitted
 
+from iqmodel.metrics import pearson_r2, r2_score
+from iqmodel.motifs import resolve_motifs
+
 __all__ = ["interaction_network", "prediction_scatter", "response_curves"]
 
 POSITIVE_COLOR = "#C0392B"
@@ -44,11 +47,6 @@ def _check_model(model) -> None:
     if not hasattr(model, "motifs_") or not hasattr(model, "coef_"):
         raise TypeError(f"model must be a fitted IQModel, got {type(model).__name__}")
     check_is_fitted(model, "glm_")
-
-
-def _motif_label(motif) -> str:
-    """``name (alt_name)``, or the name alone."""
-    return f"{motif.name} ({motif.alt_name})" if motif.alt_name else motif.name
 
 
 def _short_label(motif) -> str:
@@ -90,20 +88,7 @@ def _select_motifs(model, motifs) -> list:
     """Motifs of the model to draw: all (ordered by :func:`_motif_order`) or the given ones."""
     if motifs is None:
         return _motif_order(model)
-    if isinstance(motifs, str):
-        motifs = [motifs]
-    by_name = {m.name: m for m in model.motifs_}
-    chosen = []
-    for item in motifs:
-        name = getattr(item, "name", item)
-        if name not in by_name:
-            raise ValueError(
-                f"motif {name!r} is not in the model; its motifs are {sorted(by_name)}"
-            )
-        chosen.append(by_name[name])
-    if not chosen:
-        raise ValueError("motifs is empty; pass None for all motifs of the model")
-    return chosen
+    return resolve_motifs(model.motifs_, motifs)
 
 
 def _effect_color(value: float) -> str:
@@ -153,9 +138,7 @@ def r2_scores(y, y_hat) -> tuple[float, float]:
         ``1 - SS_res / SS_tot`` and ``pearson_r(y, y_hat) ** 2`` (0 when ``y_hat`` is constant).
     """
     y, y_hat = _checked_pair(y, y_hat)
-    r2 = 1 - ((y - y_hat) ** 2).sum() / ((y - y.mean()) ** 2).sum()
-    r = 0.0 if np.ptp(y_hat) == 0 else float(np.corrcoef(y, y_hat)[0, 1])
-    return float(r2), r * r
+    return r2_score(y, y_hat), pearson_r2(y, y_hat)
 
 
 def _point_density(x: np.ndarray, y: np.ndarray, bins: int = 80) -> np.ndarray:
@@ -271,7 +254,7 @@ def response_curves(model, *, motifs=None, fig=None, ncols: int = 4):
         curve = curves[motif.name]
         ax.plot(curve.index.to_numpy(), curve.to_numpy(), color=_effect_color(effect[motif.name]))
         ax.axhline(0, color="0.8", lw=0.6, zorder=0)
-        title = _motif_label(motif)
+        title = motif.label
         if motif.name in delta:
             title += f"\nΔR² = {delta[motif.name]:.3f}"
         ax.set_title(title, fontsize="small")

@@ -1,0 +1,768 @@
+"""The stages of the IceQream regression (spec 7) as public functions with small result types.
+
+Each stage takes arrays and parameters and returns a :class:`~typing.NamedTuple`; none keeps
+state between calls, so :class:`~iqmodel.model.IQModel` (one trajectory) and the
+multi-trajectory model call the same functions. In fit order:
+
+1. :func:`screen_database`: normalised energies of every database motif, correlation screen;
+2. :func:`select_motifs`: two-round lasso-logistic selection;
+3. :func:`cluster_motifs`: complete-linkage clusters of the selected energies;
+4. :func:`distill_clusters`: one motif per cluster (PREGO on the partial response);
+5. :func:`name_distilled_motifs`: distilled motifs named after their best database match;
+6. :func:`build_design` and :func:`fit_response_glm`: logistic response features, final GLM;
+7. :func:`filter_motifs` (with :func:`drop_one_r2`): information content and added R^2;
+8. :func:`iqmodel.interactions.select_interactions`: pairwise interactions.
+
+A GLM column's identity (which motif, covariate or interaction it belongs to) is structural:
+:class:`Design` carries a table of its columns, so motif names may contain any character.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from scipy.cluster.hierarchy import fcluster, linkage
+
+from iqmodel.energy import EnergyNormalizer, compute_energies
+from iqmodel.features import RESPONSE_FUNCTIONS, LogisticBasis
+from iqmodel.glm import DEFAULT_LAMBDA, GLMFit, cross_validate_lambda, fit_logistic_lasso
+from iqmodel.interactions import InteractionSet
+from iqmodel.metrics import column_correlations, correlation_matrix, pearson_r2
+from iqmodel.motifs import Motif, best_matches
+from iqmodel.prego import fit_motif
+from iqmodel.sampling import quantile_matched_sample
+
+__all__ = [
+    "DESIGN_COLUMN_FIELDS",
+    "SELECTION_TOL",
+    "Design",
+    "Distillation",
+    "FilterResult",
+    "Naming",
+    "ResponseFit",
+    "ScreenResult",
+    "Selection",
+    "build_design",
+    "cluster_motifs",
+    "distill_clusters",
+    "drop_one_r2",
+    "filter_motifs",
+    "fit_response_glm",
+    "name_distilled_motifs",
+    "screen_database",
+    "select_motifs",
+]
+
+SELECTION_TOL = 1e-7
+"""glmnet tolerance of the selection and drop-one fits (R's default)."""
+
+DESIGN_COLUMN_FIELDS = ("column", "term", "kind", "response", "term1", "term2")
+"""Fields of :attr:`Design.columns`."""
+
+_DISTILLED = "iqmodel distilled"
+
+
+def _progress(iterable, verbose: int, **kwargs):
+    if verbose:
+        from tqdm.auto import tqdm
+
+        return tqdm(iterable, **kwargs)
+    return iterable
+
+
+# ----------------------------------------------------------------------------- screen
+
+
+class ScreenResult(NamedTuple):
+    """Database motifs that pass the correlation screen (spec 7.5).
+
+    Attributes
+    ----------
+    candidates : ndarray of int64, shape (k,)
+        Indices into the database, ascending.
+    correlations : ndarray of float64, shape (n_database,)
+        Pearson r of every database motif's normalised energy with dAP (0 for a motif whose
+        energy is constant, e.g. longer than the sequences).
+    energies : ndarray of float64, shape (n_seqs, k)
+        Normalised [0, 10] energies of the candidates.
+    threshold : float
+        The ``|r|`` threshold that let enough motifs through (``min_cor``, else
+        ``min_cor / 2``); NaN when the top motifs by ``|r|`` were taken instead.
+    """
+
+    candidates: np.ndarray
+    correlations: np.ndarray
+    energies: np.ndarray
+    threshold: float
+
+
+def screen_database(
+    codes: np.ndarray,
+    dap: np.ndarray,
+    database: list[Motif],
+    *,
+    min_cor: float = 0.05,
+    n_wanted: int = 30,
+    n_jobs: int | None = None,
+    progress: bool = False,
+) -> ScreenResult:
+    """Energies of every database motif, normalised on the peaks, screened by ``|r|`` with dAP.
+
+    Motifs with ``|r| >= min_cor`` pass; when fewer than ``n_wanted`` do, the threshold is
+    halved, and if still too few the ``n_wanted`` motifs with the largest ``|r|`` are taken.
+
+    Parameters
+    ----------
+    codes : ndarray of int8, shape (n_seqs, length)
+    dap : ndarray of float64, shape (n_seqs,)
+    database : list of Motif
+    min_cor : float, default 0.05
+    n_wanted : int, default 30
+        Number of motifs the later stages need at least (the model's ``n_motifs``).
+    n_jobs : int, optional
+    progress : bool, default False
+        Progress bar over the database.
+
+    Returns
+    -------
+    ScreenResult
+    """
+    raw = compute_energies(codes, database, n_jobs=n_jobs, progress=progress)
+    energies = EnergyNormalizer().fit(raw).transform(raw)
+    del raw
+    r = column_correlations(energies, dap)
+    wanted = min(n_wanted, len(database))
+    for threshold in (min_cor, min_cor / 2):
+        passed = np.flatnonzero(np.abs(r) >= threshold)
+        if len(passed) >= wanted:
+            return ScreenResult(passed, r, energies[:, passed], float(threshold))
+    top = np.sort(np.argsort(-np.abs(r), kind="stable")[:wanted])
+    return ScreenResult(top, r, energies[:, top], float("nan"))
+
+
+# ----------------------------------------------------------------------------- selection
+
+
+def _penalty(glm_lambda) -> float:
+    """The fixed penalty of fits that are not cross-validated."""
+    return DEFAULT_LAMBDA if glm_lambda == "cv" else float(glm_lambda)
+
+
+class Selection(NamedTuple):
+    """Motifs kept by the two-round lasso selection (spec 7.6).
+
+    Attributes
+    ----------
+    columns : ndarray of int64, shape (k_selected,)
+        Indices into the screened energies.
+    betas : ndarray of float64, shape (k_selected,)
+        Their coefficients in the second-round fit (the first-round ones when the second
+        round zeroes every motif).
+    penalty : float
+        Lasso penalty of the second round.
+    """
+
+    columns: np.ndarray
+    betas: np.ndarray
+    penalty: float
+
+
+def select_motifs(
+    energies: np.ndarray,
+    y01: np.ndarray,
+    covariates: np.ndarray | None = None,
+    *,
+    selection_beta: float = 0.003,
+    glm_lambda="cv",
+    solver: str = "auto",
+    random_state=None,
+    keys: np.ndarray | None = None,
+) -> Selection:
+    """Two-round lasso-logistic selection of screened motifs (spec 7.6).
+
+    Round 1 fits the energies alone with the reference penalty (1e-5, or ``glm_lambda``) and
+    keeps ``|beta| >= selection_beta``; round 2 fits those with the covariates and keeps
+    ``beta != 0``. With ``glm_lambda="cv"`` the round-2 penalty is cross-validated (3 folds):
+    betas of a 1e-5 fit on a few thousand rows are mostly noise.
+
+    Parameters
+    ----------
+    energies : ndarray of float64, shape (n_seqs, k)
+        Normalised energies of the screened motifs.
+    y01 : ndarray of float64, shape (n_seqs,)
+        Target on [0, 1].
+    covariates : ndarray of float64, shape (n_seqs, n_covariates), optional
+        Scaled per-peak features, part of the round-2 design.
+    selection_beta : float, default 0.003
+    glm_lambda : float or "cv", default "cv"
+    solver : {"auto", "glmnet", "glum"}
+    random_state : int, Generator or None
+        Fold assignment of the cross-validation.
+    keys : ndarray of int64, shape (n_seqs,), optional
+        Canonical row order (:func:`iqmodel.sampling.order_keys`): folds follow rows, not
+        positions, so the selection does not depend on the row order.
+
+    Returns
+    -------
+    Selection
+    """
+    first = fit_logistic_lasso(
+        energies, y01, lam=_penalty(glm_lambda), solver=solver, tol=SELECTION_TOL
+    )
+    kept = np.flatnonzero(np.abs(first.coef) >= selection_beta)
+    if len(kept) == 0:
+        kept = np.arange(energies.shape[1])
+    design = energies[:, kept] if covariates is None else np.hstack([energies[:, kept], covariates])
+    penalty = _penalty(glm_lambda)
+    if glm_lambda == "cv":
+        penalty = cross_validate_lambda(
+            design, y01, n_lambdas=8, n_folds=3, random_state=random_state, solver=solver, keys=keys
+        ).best
+    second = fit_logistic_lasso(design, y01, lam=penalty, solver=solver, tol=SELECTION_TOL)
+    if not second.coef[: len(kept)].any():  # the chosen penalty zeroed every motif
+        penalty = DEFAULT_LAMBDA
+        second = fit_logistic_lasso(design, y01, lam=penalty, solver=solver)
+    betas = second.coef[: len(kept)]
+    chosen = np.flatnonzero(betas != 0)
+    if len(chosen) == 0:
+        return Selection(kept, first.coef[kept], penalty)
+    return Selection(kept[chosen], betas[chosen], penalty)
+
+
+# ----------------------------------------------------------------------------- clustering
+
+
+def cluster_motifs(energies: np.ndarray, betas: np.ndarray, n_clusters: int) -> list[np.ndarray]:
+    """Complete-linkage clusters of motif energies on ``1 - r`` (spec 7.7).
+
+    Parameters
+    ----------
+    energies : ndarray of float64, shape (n_seqs, k)
+    betas : ndarray of float64, shape (k,)
+        Selection coefficients; clusters are ordered by their largest ``|beta|``.
+    n_clusters : int
+        At most this many clusters (``min(n_clusters, k)``).
+
+    Returns
+    -------
+    list of ndarray of int64
+        Column indices of each cluster, strongest cluster first.
+    """
+    k = energies.shape[1]
+    if k == 1:
+        return [np.array([0])]
+    correlation = correlation_matrix(energies)
+    distance = np.clip(1 - correlation[np.triu_indices(k, k=1)], 0, 2)
+    labels = fcluster(linkage(distance, "complete"), min(n_clusters, k), "maxclust")
+    groups = [np.flatnonzero(labels == c) for c in np.unique(labels)]
+    return sorted(groups, key=lambda g: -np.abs(betas[g]).max())
+
+
+# ----------------------------------------------------------------------------- distillation
+
+
+class Distillation(NamedTuple):
+    """One motif per cluster.
+
+    Attributes
+    ----------
+    motifs : list of Motif
+        In cluster order. A distilled motif is named after its cluster's strongest member
+        (its seed) until :func:`name_distilled_motifs` renames it.
+    members : DataFrame
+        One row per selected database motif: ``cluster`` (index into ``motifs``), ``motif``
+        (the cluster's seed name), ``member`` and ``beta``.
+    """
+
+    motifs: list
+    members: pd.DataFrame
+
+
+def distill_clusters(
+    codes: np.ndarray,
+    motifs: list[Motif],
+    energies: np.ndarray,
+    betas: np.ndarray,
+    clusters: list[np.ndarray],
+    *,
+    distill: bool = True,
+    motif_length: int = 15,
+    n_bins: int | None = None,
+    bin_size: int | None = None,
+    kmer_sequence_length: int | None = 300,
+    random_state=None,
+    n_jobs: int | None = None,
+    verbose: int = 0,
+) -> Distillation:
+    """PREGO on each cluster's partial response ``energies[:, c] @ betas[c]`` (spec 7.7).
+
+    A singleton keeps its database PWM and learns only a spatial profile; a larger cluster
+    learns a ``motif_length`` PWM de novo. ``distill=False`` keeps each cluster's strongest
+    member unchanged (the "database motifs" ablation), as does a cluster whose partial
+    response is constant.
+
+    Parameters
+    ----------
+    codes : ndarray of int8, shape (n_seqs, length)
+    motifs : list of Motif, length k
+        The selected database motifs, one per column of ``energies``.
+    energies : ndarray of float64, shape (n_seqs, k)
+    betas : ndarray of float64, shape (k,)
+    clusters : list of ndarray of int64
+        From :func:`cluster_motifs`.
+    distill, motif_length, n_bins, bin_size, kmer_sequence_length
+        As in :class:`~iqmodel.model.IQModel`.
+    random_state : int, Generator or None
+    n_jobs : int, optional
+    verbose : int, default 0
+
+    Returns
+    -------
+    Distillation
+    """
+    rng = np.random.default_rng(random_state)
+    out = []
+    rows = []
+    for index, group in enumerate(
+        _progress(clusters, verbose, desc="distilling motifs", unit="cluster")
+    ):
+        representative = motifs[group[np.argmax(np.abs(betas[group]))]]
+        rows += [
+            {
+                "cluster": index,
+                "motif": representative.name,
+                "member": motifs[i].name,
+                "beta": float(betas[i]),
+            }
+            for i in group
+        ]
+        partial = energies[:, group] @ betas[group]
+        if not distill or np.ptp(partial) == 0:
+            out.append(representative)
+            continue
+        options = dict(
+            n_bins=n_bins,
+            bin_size=bin_size,
+            random_state=rng,
+            n_jobs=n_jobs,
+            multi_kmers=False,
+            kmer_sequence_length=kmer_sequence_length,
+        )
+        if len(group) == 1:
+            result = fit_motif(codes, partial, seed=representative, optimize_pwm=False, **options)
+        else:
+            result = fit_motif(codes, partial, motif_length=motif_length, **options)
+        out.append(
+            Motif(
+                representative.name,
+                result.motif.pwm,
+                spatial=result.motif.spatial,
+                bin_size=result.motif.bin_size,
+                source=_DISTILLED if len(group) > 1 else representative.source,
+                alt_name=representative.alt_name,
+            )
+        )
+    return Distillation(out, pd.DataFrame(rows, columns=["cluster", "motif", "member", "beta"]))
+
+
+# ----------------------------------------------------------------------------- naming
+
+
+class Naming(NamedTuple):
+    """Names of the model's motifs (spec 7.15.5).
+
+    Attributes
+    ----------
+    motifs : list of Motif
+        The motifs with their final names.
+    table : DataFrame
+        One row per motif: ``motif`` (final name), ``seed`` (the strongest database member of
+        its cluster), ``match`` (best database match, or empty), ``similarity`` (Pearson r of
+        the aligned PWMs; NaN when not compared) and ``named_by``: ``"database"`` (a
+        database motif kept as is), ``"match"`` (renamed after its match) or ``"neutral"``
+        (a weak match: ``motif_<i>``).
+    """
+
+    motifs: list
+    table: pd.DataFrame
+
+
+def _unique(name: str, taken: set) -> str:
+    """``name``, or ``name.2``, ``name.3``, ... when taken (R's suffixes)."""
+    candidate, k = name, 1
+    while candidate in taken:
+        k += 1
+        candidate = f"{name}.{k}"
+    return candidate
+
+
+def name_distilled_motifs(
+    motifs: list[Motif],
+    database: list[Motif],
+    *,
+    min_similarity: float = 0.7,
+    rename: bool = True,
+    reserved=(),
+) -> Naming:
+    """Name de-novo motifs after their best database match, others keep their names.
+
+    A motif learned de novo (``source == "iqmodel distilled"``) carries its seed's name but a
+    new PWM. With ``rename`` it takes the name of its most similar ``database`` motif (both
+    orientations, any offset) when the similarity reaches ``min_similarity``, else the
+    neutral ``motif_<i>`` (``i`` its position); the seed is kept in the table. Repeated names
+    get the suffixes ``.2``, ``.3``, and no motif takes a name in ``reserved`` (covariate
+    names), so every model term has a unique name.
+
+    Parameters
+    ----------
+    motifs : list of Motif
+    database : list of Motif
+        Motifs to match against (the model uses the screened candidates: a de-novo motif
+        explains a response those motifs correlate with).
+    min_similarity : float, default 0.7
+        Vignette matches of the reference range from 0.55 to 0.93; below 0.7 a match rarely
+        shares the core of the motif.
+    rename : bool, default True
+        False keeps every name (the seed's), made unique.
+    reserved : iterable of str
+        Names no motif may take.
+
+    Returns
+    -------
+    Naming
+    """
+    taken = set(reserved)
+    matches = None
+    learned = [i for i, m in enumerate(motifs) if m.source == _DISTILLED]
+    if rename and learned and database:
+        matches = best_matches([motifs[i] for i in learned], database).set_index(pd.Index(learned))
+    named, rows = [], []
+    for i, motif in enumerate(motifs):
+        row = {"seed": motif.name, "match": "", "similarity": np.nan, "named_by": "database"}
+        name, alt_name = motif.name, motif.alt_name
+        if i in learned:
+            row["named_by"] = "seed"
+            if matches is not None:
+                best = matches.loc[i]
+                row["match"], row["similarity"] = best["match"], float(best["similarity"])
+                strong = best["similarity"] >= min_similarity
+                name = best["match"] if strong else f"motif_{i + 1}"
+                alt_name = best["match_alt_name"] if strong else ""
+                row["named_by"] = "match" if strong else "neutral"
+        name = _unique(name, taken)
+        taken.add(name)
+        if (name, alt_name) != (motif.name, motif.alt_name):
+            motif = Motif(
+                name,
+                motif.pwm,
+                spatial=motif.spatial,
+                bin_size=motif.bin_size,
+                source=motif.source,
+                alt_name=alt_name,
+            )
+        named.append(motif)
+        rows.append({"motif": name, **row})
+    return Naming(named, pd.DataFrame(rows))
+
+
+# ----------------------------------------------------------------------------- design
+
+
+class Design(NamedTuple):
+    """The GLM design and the identity of its columns.
+
+    Attributes
+    ----------
+    matrix : DataFrame of float64, shape (n_seqs, n_columns)
+        GLM inputs: four logistic response features per model input (or the input itself
+        without response bases), then one column per interaction.
+    columns : DataFrame, shape (n_columns, 6)
+        One row per column of ``matrix`` with :data:`DESIGN_COLUMN_FIELDS`: ``column`` (its
+        name), ``term`` (the motif, covariate or interaction it belongs to), ``kind``
+        (``"motif"``, ``"feature"`` or ``"interaction"``), ``response`` (response function
+        or ``"linear"``), and for interactions ``term1`` and ``term2`` (else empty).
+    """
+
+    matrix: pd.DataFrame
+    columns: pd.DataFrame
+
+    def terms_of_column(self) -> list[set]:
+        """The motifs and covariates each column depends on (two for an interaction)."""
+        return [
+            {row.term1, row.term2} if row.kind == "interaction" else {row.term}
+            for row in self.columns.itertuples()
+        ]
+
+
+def build_design(
+    inputs: pd.DataFrame,
+    motif_names,
+    *,
+    response_bases: bool = True,
+    interactions: InteractionSet | None = None,
+) -> Design:
+    """GLM design of model inputs on the [0, 10] scale.
+
+    Parameters
+    ----------
+    inputs : DataFrame, shape (n_seqs, n_inputs)
+        Normalised motif energies and scaled covariates, unique column names.
+    motif_names : iterable of str
+        The columns of ``inputs`` that are motifs; the others are covariates.
+    response_bases : bool, default True
+        Four logistic response features per input; False: the inputs themselves.
+    interactions : InteractionSet, optional
+        Appended as one linear column each.
+
+    Returns
+    -------
+    Design
+    """
+    motif_names = set(motif_names)
+    names = [str(c) for c in inputs.columns]
+    if len(set(names)) != len(names):
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(f"model inputs must have unique names; repeated: {repeated}")
+    rows = []
+    if response_bases:
+        matrix = LogisticBasis().fit_transform(inputs)
+        responses = RESPONSE_FUNCTIONS
+    else:
+        matrix = inputs.copy()
+        responses = ("linear",)
+    for name in names:
+        kind = "motif" if name in motif_names else "feature"
+        rows += [
+            (column, name, kind, response, "", "")
+            for column, response in zip(
+                [f"{name}_{r}" for r in responses] if response_bases else [name],
+                responses,
+                strict=True,
+            )
+        ]
+    if interactions is not None and len(interactions):
+        matrix = pd.concat([matrix, interactions.transform(inputs)], axis=1)
+        rows += [
+            (pair.name, pair.name, "interaction", "linear", pair.term1, pair.term2)
+            for pair in interactions.pairs.itertuples()
+        ]
+    columns = pd.DataFrame(rows, columns=list(DESIGN_COLUMN_FIELDS))
+    if columns["column"].duplicated().any():
+        repeated = columns.loc[columns["column"].duplicated(), "column"].tolist()
+        raise ValueError(
+            f"GLM column names collide: {repeated}; rename the motifs or covariates so that "
+            "no name is another's name plus a response suffix"
+        )
+    return Design(matrix, columns)
+
+
+# ----------------------------------------------------------------------------- response GLM
+
+
+class ResponseFit(NamedTuple):
+    """The response GLM (spec 7.8).
+
+    Attributes
+    ----------
+    glm : GLMFit
+    lambda_path : DataFrame or None
+        The cross-validation table (``glm_lambda="cv"``), else None.
+    """
+
+    glm: GLMFit
+    lambda_path: pd.DataFrame | None
+
+
+def fit_response_glm(
+    design: Design,
+    y01: np.ndarray,
+    *,
+    glm_lambda="cv",
+    solver: str = "auto",
+    random_state=None,
+    keys: np.ndarray | None = None,
+) -> ResponseFit:
+    """Lasso-logistic GLM of ``y01`` on the design; ``"cv"`` chooses the penalty (5 folds).
+
+    Parameters
+    ----------
+    design : Design
+    y01 : ndarray of float64, shape (n_seqs,)
+    glm_lambda : float or "cv", default "cv"
+    solver : {"auto", "glmnet", "glum"}
+    random_state : int, Generator or None
+        Fold assignment.
+    keys : ndarray of int64, shape (n_seqs,), optional
+        Canonical row order for the folds (see :func:`select_motifs`).
+
+    Returns
+    -------
+    ResponseFit
+    """
+    matrix = design.matrix.to_numpy()
+    path = None
+    penalty = _penalty(glm_lambda)
+    if glm_lambda == "cv":
+        cv = cross_validate_lambda(matrix, y01, random_state=random_state, solver=solver, keys=keys)
+        path, penalty = cv.table, cv.best
+    return ResponseFit(fit_logistic_lasso(matrix, y01, lam=penalty, solver=solver), path)
+
+
+# ----------------------------------------------------------------------------- filter
+
+
+def drop_one_r2(
+    design: Design,
+    y01: np.ndarray,
+    dap: np.ndarray,
+    terms,
+    *,
+    penalty: float,
+    solver: str = "auto",
+    fit_rows: np.ndarray | None = None,
+    _cache: dict | None = None,
+) -> pd.DataFrame:
+    """Added R^2 of each term: squared Pearson r of a refitted model with and without it.
+
+    The one definition used by the model filter and :func:`iqmodel.interpret.drop_one_r2`:
+    the GLM is refitted on ``fit_rows`` (default all rows) without the columns that depend on
+    the term (its response features and its interactions), and scored on all rows as the
+    squared Pearson r of the GLM mean with ``dap``. A model left with fewer than 2 columns
+    scores 0 (spec 7.11).
+
+    Parameters
+    ----------
+    design : Design
+    y01 : ndarray of float64, shape (n_seqs,)
+    dap : ndarray of float64, shape (n_seqs,)
+    terms : iterable of str or of frozenset
+        Motifs (or covariates) to drop one at a time; a frozenset drops several together.
+    penalty : float
+        Lasso penalty of the refits.
+    solver : {"auto", "glmnet", "glum"}
+    fit_rows : ndarray of int64, optional
+        Rows the refits are fitted on.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``term``, ``r2_full``, ``r2_without``, ``delta_r2``, in the order of ``terms``.
+    """
+    cache = {} if _cache is None else _cache
+    depends = design.terms_of_column()
+    matrix = design.matrix.to_numpy()
+    rows = slice(None) if fit_rows is None else fit_rows
+
+    def r2_without(dropped: frozenset) -> float:
+        if dropped not in cache:
+            keep = [j for j, needs in enumerate(depends) if not needs & dropped]
+            cache[dropped] = 0.0
+            if len(keep) >= 2:
+                sub = matrix[:, keep]
+                fit = fit_logistic_lasso(
+                    sub[rows], y01[rows], lam=penalty, solver=solver, tol=SELECTION_TOL
+                )
+                cache[dropped] = pearson_r2(dap, fit.predict(sub))
+        return cache[dropped]
+
+    full = r2_without(frozenset())
+    out = []
+    for term in terms:
+        dropped = term if isinstance(term, frozenset) else frozenset([term])
+        without = r2_without(dropped)
+        out.append(
+            {"term": term, "r2_full": full, "r2_without": without, "delta_r2": full - without}
+        )
+    return pd.DataFrame(out, columns=["term", "r2_full", "r2_without", "delta_r2"])
+
+
+class FilterResult(NamedTuple):
+    """Motifs kept by the filter (spec 7.11).
+
+    Attributes
+    ----------
+    kept : list of str
+        Names of the motifs that stay, in model order.
+    report : DataFrame
+        One row per motif: ``motif``, ``bits`` (information content), ``added_r2`` and
+        ``removed`` (``""``, ``"bits"`` or ``"r2"``).
+    """
+
+    kept: list
+    report: pd.DataFrame
+
+
+def filter_motifs(
+    design: Design,
+    y01: np.ndarray,
+    dap: np.ndarray,
+    motifs: list[Motif],
+    *,
+    bits_threshold: float = 1.75,
+    r2_threshold: float = 5e-4,
+    sample_frac: float = 0.1,
+    penalty: float = DEFAULT_LAMBDA,
+    solver: str = "auto",
+    random_state=None,
+    keys: np.ndarray | None = None,
+) -> FilterResult:
+    """Remove motifs by information content and added R^2 (spec 7.11).
+
+    The drop-one models (:func:`drop_one_r2`) are fitted on a quantile-matched sample of
+    ``sample_frac`` of the rows (at least 5 rows per GLM column) and scored on all rows.
+    Motifs below ``bits_threshold`` go; of the motifs adding less than ``r2_threshold``, the
+    weakest goes unconditionally and each next one when removing it too costs less than
+    ``r2_threshold``. The last motif always stays.
+
+    Parameters
+    ----------
+    design : Design
+    y01, dap : ndarray of float64, shape (n_seqs,)
+    motifs : list of Motif
+        The motifs of the design.
+    bits_threshold, r2_threshold, sample_frac
+        As in :class:`~iqmodel.model.IQModel`.
+    penalty : float
+        Lasso penalty of the drop-one refits.
+    solver : {"auto", "glmnet", "glum"}
+    random_state : int, Generator or None
+        The sample.
+    keys : ndarray of int64, optional
+        Canonical row order: the sample follows rows, not positions.
+
+    Returns
+    -------
+    FilterResult
+    """
+    names = [m.name for m in motifs]
+    report = pd.DataFrame(
+        {"motif": names, "bits": [m.bits() for m in motifs], "added_r2": np.nan, "removed": ""}
+    )
+    if len(names) < 2:
+        return FilterResult(names, report)
+    size = max(sample_frac, min(1.0, 5 * design.matrix.shape[1] / len(dap)))
+    sample = quantile_matched_sample(dap, size, np.random.default_rng(random_state), keys=keys)
+    cache: dict = {}
+    options = dict(penalty=penalty, solver=solver, fit_rows=sample, _cache=cache)
+
+    def r2_without(dropped: set) -> float:
+        table = drop_one_r2(design, y01, dap, [frozenset(dropped)], **options)
+        return float(table["r2_without"].iloc[0])
+
+    report["added_r2"] = drop_one_r2(design, y01, dap, names, **options)["delta_r2"].to_numpy()
+    removed = set(report.loc[report["bits"] < bits_threshold, "motif"])
+    report.loc[report["motif"].isin(removed), "removed"] = "bits"
+    weak = report[(report["added_r2"] < r2_threshold) & (report["removed"] == "")]
+    for position, name in enumerate(weak.sort_values("added_r2", kind="stable")["motif"]):
+        if len(removed) + 1 >= len(names):
+            break
+        # the weakest goes unconditionally; each next one if removing it costs < threshold
+        if position == 0 or r2_without(removed) - r2_without(removed | {name}) < r2_threshold:
+            removed.add(name)
+            report.loc[report["motif"] == name, "removed"] = "r2"
+    if len(removed) >= len(names):  # never remove every motif
+        removed.discard(names[0])
+        report.loc[report["motif"] == names[0], "removed"] = ""
+    return FilterResult([n for n in names if n not in removed], report)
