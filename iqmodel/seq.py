@@ -120,12 +120,27 @@ def _encode_joined(strings: list[str], allow_iupac: bool) -> RaggedCodes:
         position = int(bad[0]) if len(bad) else None
     if position is not None:
         index = int(np.searchsorted(offsets, position, side="right") - 1)
-        hint = "" if allow_iupac else "; pass allow_iupac=True to read IUPAC codes as N"
         raise ValueError(
             f"sequence {index} has invalid character {joined[position]!r} at position "
-            f"{position - offsets[index]}; allowed are A, C, G, T, N in any case{hint}"
+            f"{position - offsets[index]}; {_allowed(joined[position], allow_iupac)}"
         )
     return RaggedCodes(codes, offsets)
+
+
+def _allowed(character: str, allow_iupac: bool) -> str:
+    """What the encoder accepts, and how to read an IUPAC code (only when it is one)."""
+    if allow_iupac:
+        codes = ", ".join(_IUPAC_AMBIGUOUS)
+        return f"allowed are A, C, G, T, N and the IUPAC codes {codes}, in any case"
+    allowed = "allowed are A, C, G, T, N in any case"
+    if character not in _IUPAC_AMBIGUOUS + _IUPAC_AMBIGUOUS.lower():
+        return allowed
+    return (
+        f"{allowed}. {character!r} is an IUPAC ambiguity code: encode the sequences with "
+        "iqmodel.seq.encode(seqs, allow_iupac=True), which reads IUPAC codes as N, and pass "
+        "the resulting int8 array instead of the strings (or replace these letters by N in "
+        "the FASTA file)"
+    )
 
 
 def encode_ragged(seqs, *, allow_iupac: bool = False) -> RaggedCodes:

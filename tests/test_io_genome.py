@@ -2,10 +2,13 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
+import warnings
 
 import pandas as pd
 import pytest
 
+from iqmodel.exceptions import IQModelWarning
 from iqmodel.io.genome import Genome, extract_sequences
 
 FASTA = ">chr1 first\nACGTacgtAC\nGTNNacgtTT\nGG\n>chr2\nAAAACCCCgg\nTT\n"
@@ -128,3 +131,187 @@ def test_bgzip_fasta_is_read(tmp_path):
     with Genome(path) as genome:
         assert genome.chrom_sizes == {"chr1": 22, "chr2": 12}
         assert genome.fetch("chr1", 8, 14) == "ACGTNN"
+
+
+# ----------------------------------------------------------------------------- stale indexes
+
+
+def write_fasta(path, records: dict[str, str], width: int, *, days_old: float = 0) -> None:
+    """FASTA with ``width`` bases per line; ``days_old`` sets an older modification time
+    (a file copied with `cp -p` or `rsync -t`)."""
+    path.write_text(
+        "".join(
+            f">{name}\n" + "".join(seq[i : i + width] + "\n" for i in range(0, len(seq), width))
+            for name, seq in records.items()
+        )
+    )
+    if days_old:
+        stamp = path.stat().st_mtime - days_old * 86400
+        os.utime(path, (stamp, stamp))
+
+
+def random_bases(rng, n: int) -> str:
+    return "".join(rng.choice(list("ACGT"), n))
+
+
+def test_stale_index_of_an_older_replacement_fasta_is_rebuilt(tmp_path, rng):
+    """Audit #327: the replaced FASTA is older than its index, yet the index is wrong."""
+    path = tmp_path / "g.fa"
+    old, new = random_bases(rng, 6000), random_bases(rng, 9000)
+    write_fasta(path, {"chrA": old}, 60)
+    Genome(path).close()
+    write_fasta(path, {"chrA": new}, 80, days_old=1)
+    assert (tmp_path / "g.fa.fai").stat().st_mtime > path.stat().st_mtime
+    with pytest.warns(
+        IQModelWarning,
+        match=r"g\.fa: its index g\.fa\.fai did not match it \(the first line of 'chrA' is not "
+        r"60 bases long\); rebuilt g\.fa\.fai",
+    ) as record:
+        genome = Genome(path)
+    assert record[0].filename == __file__  # points at the Genome(...) call
+    with genome:
+        assert genome.chrom_sizes == {"chrA": 9000}
+        assert genome.fetch("chrA", 1000, 1100) == new[1000:1100]
+    assert (tmp_path / "g.fa.fai").read_text() == "chrA\t9000\t6\t80\t81\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.fa", "g.fa.fai"]
+
+
+@pytest.mark.parametrize(
+    ("records", "width", "problem"),
+    [
+        ({"chrA": 9000}, 60, r"g\.fa has 9156 bytes, not the size g\.fa\.fai implies"),
+        ({"chrA": 3000}, 60, r"'chrA' does not end at byte 6105 with a line of 60 bases"),
+        ({"chrB": 6000}, 60, r"no header line '>chrA' ends at byte 6"),
+        ({"chrA": 6000, "chrB": 10}, 60, r"g\.fa has \d+ bytes, not the size"),
+    ],
+)
+def test_index_is_checked_against_the_file(tmp_path, rng, records, width, problem):
+    path = tmp_path / "g.fa"
+    write_fasta(path, {"chrA": random_bases(rng, 6000)}, 60)
+    Genome(path).close()
+    sequences = {name: random_bases(rng, n) for name, n in records.items()}
+    write_fasta(path, sequences, width, days_old=1)
+    with pytest.warns(IQModelWarning, match=problem), Genome(path) as genome:
+        assert genome.chrom_sizes == {name: len(seq) for name, seq in sequences.items()}
+        for name, seq in sequences.items():
+            assert genome.fetch(name, 0, len(seq)) == seq
+
+
+def test_matching_index_is_kept_whatever_its_age(tmp_path, rng):
+    """Same layout, other bases: the index still fits, so it is used, not rebuilt."""
+    path = tmp_path / "g.fa"
+    write_fasta(path, {"chrA": random_bases(rng, 500), "chrB": random_bases(rng, 70)}, 60)
+    Genome(path).close()
+    fai = tmp_path / "g.fa.fai"
+    os.utime(fai, (1_000_000, 1_000_000))  # much older than the FASTA file
+    new = {"chrA": random_bases(rng, 500), "chrB": random_bases(rng, 70)}
+    write_fasta(path, new, 60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no rebuild, no warning (pyfaidx's age check included)
+        with Genome(path) as genome:
+            assert genome.fetch("chrB", 0, 70) == new["chrB"]
+    assert fai.stat().st_mtime == 1_000_000
+
+
+def test_stale_index_in_read_only_folder_is_rebuilt_in_temporary_folder(
+    tmp_path, rng, monkeypatch
+):
+    path = tmp_path / "g.fa"
+    write_fasta(path, {"chrA": random_bases(rng, 600)}, 60)
+    Genome(path).close()
+    stale = (tmp_path / "g.fa.fai").read_text()
+    new = random_bases(rng, 900)
+    write_fasta(path, {"chrA": new}, 80, days_old=1)
+    monkeypatch.setattr("iqmodel.io.genome.os.access", lambda *args: False)
+    with pytest.warns(
+        IQModelWarning,
+        match=r"did not match it .*built a new index in a temporary folder, as .* is not "
+        r"writable; rebuild g\.fa\.fai there \(`samtools faidx g\.fa`\)",
+    ):
+        genome = Genome(path)
+    assert genome.fetch("chrA", 800, 900) == new[800:]
+    assert (tmp_path / "g.fa.fai").read_text() == stale  # left alone
+    index_folder = genome._tmpdir
+    genome.close()
+    assert not os.path.exists(index_folder)
+
+
+def test_stale_index_that_cannot_be_rebuilt(tmp_path, rng):
+    path = tmp_path / "g.fa"
+    write_fasta(path, {"chrA": random_bases(rng, 600)}, 60)
+    Genome(path).close()
+    path.write_text(">chrA\n" + "ACGT" * 20 + "\nACG\n" + "ACGT" * 20 + "\n")  # ragged lines
+    with pytest.raises(
+        ValueError,
+        match=r"g\.fa: its index g\.fa\.fai does not match it \(.*\), and a new index cannot be "
+        r"built \(.*\); every sequence must have lines of equal length",
+    ):
+        Genome(path)
+
+
+def test_damaged_index_is_rebuilt(fasta):
+    Genome(fasta).close()
+    (fasta.parent / "genome.fa.fai").write_text("chr1\tnot-a-number\n")
+    with (
+        pytest.warns(IQModelWarning, match=r"line 1 of genome\.fa\.fai is not a \.fai record"),
+        Genome(fasta) as genome,
+    ):
+        assert genome.chrom_sizes == {"chr1": 22, "chr2": 12}
+
+
+def test_stale_bgzip_indexes_are_rebuilt(tmp_path, rng):
+    from Bio import bgzf
+
+    def write_bgzip(path, records, width, days_old=0.0):
+        plain = tmp_path / "plain.fa"
+        write_fasta(plain, records, width)
+        with bgzf.BgzfWriter(str(path), "wb") as out:
+            out.write(plain.read_bytes())
+        if days_old:
+            stamp = path.stat().st_mtime - days_old * 86400
+            os.utime(path, (stamp, stamp))
+
+    path = tmp_path / "g.fa.gz"
+    write_bgzip(path, {"chrA": random_bases(rng, 150_000), "chrB": random_bases(rng, 200)}, 60)
+    Genome(path).close()
+    assert (tmp_path / "g.fa.gz.gzi").exists()
+    new = {"chrA": random_bases(rng, 90_000), "chrB": random_bases(rng, 250_000)}
+    write_bgzip(path, new, 70, days_old=1)
+    with (
+        pytest.warns(
+            IQModelWarning, match=r"g\.fa\.gz\.gzi.*; rebuilt g\.fa\.gz\.fai and g\.fa\.gz\.gzi"
+        ),
+        Genome(path) as genome,
+    ):
+        assert genome.chrom_sizes == {"chrA": 90_000, "chrB": 250_000}
+        assert genome.fetch("chrB", 200_000, 200_100) == new["chrB"][200_000:200_100]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # now it matches: no rebuild, no warning
+        with Genome(path) as genome:
+            assert genome.fetch("chrA", 0, 10) == new["chrA"][:10]
+
+
+def test_genome_path_type():
+    with pytest.raises(TypeError, match=r"path must be the path of the FASTA file .*NoneType"):
+        Genome(None)
+
+
+def test_index_that_cannot_be_written_next_to_the_file(fasta, monkeypatch):
+    """A folder that os.access calls writable but refuses writes (root and `chattr +i`)."""
+    (fasta.parent / "genome.fa.fai").write_text("chr1\t5\t6\t5\t6\n")  # stale
+
+    def refuse(path, write):
+        raise PermissionError(f"cannot write {path}: the folder is not writable")
+
+    monkeypatch.setattr("iqmodel.io.genome.atomic_write", refuse)
+    with (
+        pytest.warns(
+            IQModelWarning,
+            match=r"did not match it \(.*\); built a new index in a temporary folder \(cannot "
+            r"write .*genome\.fa\.fai: the folder is not writable\)",
+        ),
+        Genome(fasta) as genome,
+    ):
+        assert genome.fetch("chr2", 0, 12) == CHR2.upper()
+        assert os.path.exists(os.path.join(genome._tmpdir, "genome.fa.fai"))
+    assert (fasta.parent / "genome.fa.fai").read_text() == "chr1\t5\t6\t5\t6\n"

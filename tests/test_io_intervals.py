@@ -134,8 +134,10 @@ def test_read_peaks_duplicate_error_says_how_to_fix(tmp_path):
 
 
 def test_read_peaks_missing_file(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no such file"):
+    with pytest.raises(FileNotFoundError, match=r"absent\.bed: no such peak file"):
         read_peaks(tmp_path / "absent.bed")
+    with pytest.raises(TypeError, match=r"path must be the path of the peak file .*NoneType"):
+        read_peaks(None)
 
 
 def test_check_peaks_errors():
@@ -311,3 +313,65 @@ def test_read_narrowpeak_non_numeric_summit(tmp_path):
     path = write(tmp_path / "p.narrowPeak", "chr1\t100\t200\tp1\t0\t.\t3\t5\t4\tmid\n")
     with pytest.raises(ValueError, match=r"line 1: summit 'mid'"):
         read_peaks(path)
+
+
+# ----------------------------------------------------------------------------- bad files
+
+NARROW = "chr1\t{}\t{}\tp{}\t0\t.\t5\t3\t2\t{}\n"
+
+
+def test_mixed_narrowpeak_and_bed_lines_is_an_error(tmp_path):
+    """A file where only some lines have the 10 narrowPeak columns would lose every summit."""
+    path = write(
+        tmp_path / "peaks_ragged.bed",
+        NARROW.format(0, 100, 1, 30)
+        + NARROW.format(200, 300, 2, 40)
+        + "chr1\t400\t500\tp3\n"
+        + NARROW.format(600, 700, 4, 50)
+        + "chr1\t800\t900\tp5\n",
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"peaks_ragged\.bed: 3 of 5 lines have the 10 narrowPeak columns \(summit offset in "
+        r"column 10\) but 2 do not \(line 3 has 4 columns: 'chr1\\t400\\t500\\tp3'; line 5 "
+        r"has 4 columns: .*\); .*Give every line all 10 columns .*`cut -f1-6`",
+    ):
+        read_peaks(path)
+
+
+def test_all_narrowpeak_or_all_bed_lines_are_fine(tmp_path):
+    narrow = write(tmp_path / "a.narrowPeak", NARROW.format(0, 100, 1, 30))
+    assert read_peaks(narrow)["summit"].tolist() == [30]
+    mixed_bed = write(tmp_path / "b.bed", "chr1\t0\t10\nchr1\t20\t30\tp2\t0\t+\n")
+    assert "summit" not in read_peaks(mixed_bed).columns
+
+
+def test_binary_peak_file_names_the_file(tmp_path):
+    path = tmp_path / "peaks_binary.bed"
+    path.write_bytes(bytes([0xF8, 0x00, 0x01, 0x9C, 0x02]) * 100)
+    with pytest.raises(
+        ValueError,
+        match=r"peaks_binary\.bed: not a text file \(byte 0xf8 at offset 0, line 1, is not UTF-8, "
+        r"and the file looks binary\); pass the peak file as text",
+    ):
+        read_peaks(path)
+    with pytest.raises(ValueError, match=r"peaks_binary\.bed: not a text file"):
+        read_tss(path)
+
+
+def test_gz_peak_file_that_is_not_gzip(tmp_path):
+    path = write(tmp_path / "p.bed.gz", "chr1\t0\t10\n")
+    with pytest.raises(
+        ValueError, match=r"p\.bed\.gz: not a gzip file .*rename it to p\.bed, otherwise"
+    ):
+        read_peaks(path)
+
+
+def test_latin1_gtf_names_the_line(tmp_path):
+    line = 'chr1\tsrc\tgene\t10\t20\t.\t+\t.\tgene_name "G{}";\n'
+    path = tmp_path / "genes.gtf"
+    path.write_bytes((line.format("A") + line.format("É")).encode("latin-1"))
+    with pytest.raises(
+        ValueError, match=r"genes\.gtf: not UTF-8 text \(byte 0xc9 at offset \d+, line 2"
+    ):
+        read_tss(path)

@@ -407,3 +407,99 @@ def test_failed_write_leaves_no_partial_or_temporary_file(tmp_path, jaspar, name
         write_motifs(broken, path)
     assert list(tmp_path.iterdir()) == [path]
     assert path.read_bytes() == before
+
+
+# ----------------------------------------------------------------------------- unreadable files
+
+GARBAGE = bytes([0x9A, 0x00, 0x13, 0xFF, 0x01, 0x02, 0x88, 0x07]) * 64
+
+
+def test_binary_motif_file_names_the_file(tmp_path):
+    path = tmp_path / "garbage.meme"
+    path.write_bytes(GARBAGE)
+    with pytest.raises(
+        ValueError,
+        match=r"garbage\.meme: not a text file \(byte 0x9a at offset 0, line 1, is not UTF-8, "
+        r"and the file looks binary\); pass the motif file as text",
+    ):
+        load_motif_db(path)
+
+
+def test_latin1_motif_file_names_the_file_line_and_fix(tmp_path):
+    path = tmp_path / "latin1.meme"
+    path.write_bytes((MEME_PREAMBLE + "MOTIF m1 Énhancer\n").encode("latin-1"))
+    with pytest.raises(
+        ValueError,
+        match=r"latin1\.meme: not UTF-8 text \(byte 0xc9 at offset 41, line 5, .*Latin-1.*"
+        r"iconv -f latin1 -t utf-8",
+    ):
+        read_meme(path)
+
+
+def test_gz_motif_file_that_is_not_gzip(tmp_path):
+    path = tmp_path / "garbage.meme.gz"
+    path.write_bytes(b"\xc6\x1e" + GARBAGE)
+    with pytest.raises(ValueError, match=r"garbage\.meme\.gz: not a gzip file \(its name ends"):
+        load_motif_db(str(path))
+
+
+def test_gzip_content_is_recognised_without_gz_name(tmp_path):
+    path = tmp_path / "m.jaspar"
+    path.write_bytes(gzip.compress(b">m1 X\nA [1 0]\nC [0 1]\nG [0 0]\nT [0 0]\n"))
+    assert [m.name for m in read_jaspar(path)] == ["m1"]
+
+
+def test_parquet_that_is_not_parquet(tmp_path):
+    path = tmp_path / "garbage.parquet"
+    path.write_bytes(GARBAGE)
+    with pytest.raises(
+        ValueError, match=r"garbage\.parquet: not a parquet file \(it does not start and end"
+    ):
+        load_motif_db(path)
+
+
+def test_damaged_parquet_names_the_file(tmp_path):
+    path = tmp_path / "damaged.parquet"
+    write_motif_table([Motif("a", [[1, 0, 0, 0], [0, 1, 0, 0]])], path)
+    data = bytearray(path.read_bytes())
+    data[4:-8] = bytes(len(data) - 12)  # keep the PAR1 marks, zero everything between them
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=r"damaged\.parquet: cannot read this parquet file \("):
+        read_motif_table(path)
+
+
+@pytest.mark.parametrize("value", [None, 3, ["MA0004.1"]])
+def test_load_motif_db_wrong_type(value):
+    with pytest.raises(
+        TypeError,
+        match=r"name_or_path must be a bundled motif database name \('jaspar2024'\) or the path "
+        rf"of a motif file \(a str or pathlib\.Path\); got {type(value).__name__}",
+    ):
+        load_motif_db(value)
+
+
+def test_readers_wrong_type_and_missing_file(tmp_path):
+    with pytest.raises(TypeError, match=r"path must be the path of the motif file .*NoneType"):
+        read_meme(None)
+    with pytest.raises(TypeError, match=r"path must be the path of the motif file .*NoneType"):
+        read_motifs(None)
+    with pytest.raises(FileNotFoundError, match=r"absent\.jaspar: no such motif file"):
+        read_jaspar(tmp_path / "absent.jaspar")
+
+
+def test_write_into_missing_folder_names_the_target(tmp_path):
+    target = tmp_path / "nodir2" / "out.jaspar"
+    with pytest.raises(
+        FileNotFoundError, match=r"cannot write .*nodir2/out\.jaspar: the folder .*nodir2 does not"
+    ) as info:
+        write_motifs([Motif("a", [[1, 0, 0, 0]])], target)
+    assert ".tmp" not in str(info.value)
+
+
+def test_write_removes_orphans_of_an_interrupted_write(tmp_path):
+    target = tmp_path / "db.meme.gz"
+    orphan = tmp_path / f".db.meme.gz.{'0' * 32}.tmp"
+    orphan.write_bytes(b"half")
+    write_motifs([Motif("a", [[1, 0, 0, 0]])], target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["db.meme.gz"]
+    assert [m.name for m in read_motifs(target)] == ["a"]

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import gzip
-import logging
+import warnings
 
 import numpy as np
 import pandas as pd
 import pyBigWig
 import pytest
 
+from iqmodel.exceptions import IQModelWarning
 from iqmodel.io import tracks as tracks_module
 from iqmodel.io.intervals import read_peaks, resize_intervals
 from iqmodel.io.tracks import (
@@ -243,6 +244,64 @@ def test_read_counts_table_mismatched_peaks(tmp_path):
         read_counts_table(tmp_path / "absent.tsv")
 
 
+COUNTS_NO_NAMES = "s1\ts2\ts3\n49\t3\t0\n57\t2\t1\n49\t0\t5\n"
+NO_NAME_PEAKS = pd.DataFrame(
+    {"chrom": ["chrIV"] * 3, "start": [0, 100, 200], "end": [50, 150, 250]}
+)
+
+
+def test_counts_table_without_name_column_with_peaks(tmp_path):
+    """A first column of counts must not be taken for the peak names (audit #247)."""
+    path = tmp_path / "counts_noname.tsv"
+    path.write_text(COUNTS_NO_NAMES.replace("49\t0", "48\t0"))  # unique numbers, too
+    with pytest.raises(
+        ValueError,
+        match=r"counts_noname\.tsv: the first column \('s1'\) holds numbers \('49', '57', '48'\), "
+        r"not peak names: it looks like a column of counts.*add the peak names named like the "
+        r"peaks \(their name column, or chrom_start_end\) as the first column",
+    ):
+        read_counts_table(path, NO_NAME_PEAKS)
+
+
+def test_counts_table_without_name_column_without_peaks(tmp_path):
+    path = tmp_path / "counts_noname.tsv"
+    path.write_text(COUNTS_NO_NAMES)
+    with pytest.raises(
+        ValueError, match=r"the first column \('s1'\) holds numbers .*e\.g\. a header `peak<TAB>s1"
+    ):
+        read_counts_table(path)
+    fractional = tmp_path / "fractional.tsv"
+    fractional.write_text("s1\ts2\n0.5\t1\n1.5\t2\n")
+    with pytest.raises(ValueError, match=r"the first column \('s1'\) holds numbers"):
+        read_counts_table(fractional)
+
+
+def test_counts_table_with_numeric_peak_ids(tmp_path):
+    """Unique integer IDs are names: accepted alone, and when the peaks carry those names."""
+    path = tmp_path / "ids.tsv"
+    path.write_text("id_less\tc1\n7\t1\n8\t2\n")
+    assert read_counts_table(path).index.tolist() == ["7", "8"]
+    peaks = NO_NAME_PEAKS.iloc[:2].assign(name=["8", "7"])
+    assert read_counts_table(path, peaks).index.tolist() == ["8", "7"]
+
+
+def test_unreadable_counts_tables_name_the_file(tmp_path):
+    binary = tmp_path / "counts.tsv"
+    binary.write_bytes(bytes([0x9A, 0x00, 0x07]) * 200)
+    with pytest.raises(
+        ValueError, match=r"counts\.tsv: not a text file .*pass the counts table as text"
+    ):
+        read_counts_table(binary)
+    not_gzip = tmp_path / "counts.tsv.gz"
+    not_gzip.write_text("peak\tc1\np1\t1\n")
+    with pytest.raises(ValueError, match=r"counts\.tsv\.gz: not a gzip file"):
+        read_counts_table(not_gzip)
+    latin1 = tmp_path / "barcodes.tsv"
+    latin1.write_bytes("AAA-1\tcélula\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"barcodes\.tsv: not UTF-8 text \(byte 0xe9 at offset 7"):
+        fragment_counts(tmp_path / "counts.tsv", latin1, NO_NAME_PEAKS)
+
+
 # ----------------------------------------------------------------------------- fragments
 
 FRAGMENTS = (
@@ -270,10 +329,15 @@ def fragments(tmp_path):
     return path, barcodes, peaks
 
 
-def test_fragment_counts_hand_computed(fragments, caplog):
+def test_fragment_counts_hand_computed(fragments):
     path, barcodes, peaks = fragments
-    with caplog.at_level(logging.WARNING, logger="iqmodel.io.tracks"):
+    with pytest.warns(
+        IQModelWarning,
+        match=r"fragments\.tsv\.gz: 1 of 5 fragments \(1 distinct barcodes\) have a barcode "
+        r"without a state and were not counted \(e\.g\. 'CCC-1'\)",
+    ) as record:
         signal = fragment_counts(path, barcodes, peaks, window=200)
+    assert record[0].filename == __file__  # points at the caller
     # early (AAA-1): sites 95, 129 -> p1: 2, p2: 1
     # late (BBB-1): sites 140, 160, 99, 299 -> p1: 1 (99), p2: 1 (140)
     assert signal.peak.columns.tolist() == ["early", "late"]
@@ -287,17 +351,28 @@ def test_fragment_counts_hand_computed(fragments, caplog):
         "n_barcodes_no_state": 1,
         "n_fragments_off_peaks_chrom": 1,
     }
-    assert "1 of 5 fragments (1 distinct barcodes) have a barcode without a state" in caplog.text
 
 
 def test_fragment_counts_chunks_and_mapping(fragments):
     path, _, peaks = fragments
     mapping = {"AAA-1": "early", "BBB-1": "late"}
-    whole = fragment_counts(path, mapping, peaks, window=200)
-    chunked = fragment_counts(path, mapping, peaks, window=200, chunk_size=2)
+    with pytest.warns(IQModelWarning, match="1 of 5 fragments"):
+        whole = fragment_counts(path, mapping, peaks, window=200)
+    with pytest.warns(IQModelWarning, match="1 of 5 fragments"):
+        chunked = fragment_counts(path, mapping, peaks, window=200, chunk_size=2)
     pd.testing.assert_frame_equal(whole.peak, chunked.peak)
     pd.testing.assert_frame_equal(whole.regional, chunked.regional)
-    assert fragment_counts(path, mapping, peaks, window=None).regional is None
+    with pytest.warns(IQModelWarning, match="1 of 5 fragments"):
+        assert fragment_counts(path, mapping, peaks, window=None).regional is None
+
+
+def test_fragment_counts_with_every_barcode_known_do_not_warn(fragments):
+    path, _, peaks = fragments
+    mapping = {"AAA-1": "early", "BBB-1": "late", "CCC-1": "late"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        signal = fragment_counts(path, mapping, peaks, window=200)
+    assert signal.stats["n_fragments_no_state"] == 0
 
 
 def test_fragment_counts_matches_brute_force(tmp_path, rng):
@@ -313,7 +388,8 @@ def test_fragment_counts_matches_brute_force(tmp_path, rng):
         {"chrom": "chr1", "start": peak_starts, "end": peak_starts + rng.integers(1, 400, 40)}
     ).drop_duplicates(["start", "end"])
     mapping = {"a": "A", "b": "B", "c": "A"}
-    signal = fragment_counts(path, mapping, peaks, window=1000, chunk_size=700)
+    with pytest.warns(IQModelWarning, match=r"of 3000 fragments \(1 distinct barcodes\).*'x'"):
+        signal = fragment_counts(path, mapping, peaks, window=1000, chunk_size=700)
     for state, codes in (("A", ["a", "c"]), ("B", ["b"])):
         keep = np.isin(cells, codes)
         sites = np.concatenate([starts[keep], ends[keep] - 1])
@@ -341,3 +417,13 @@ def test_fragment_counts_errors(fragments, tmp_path):
         fragment_counts(broken, barcodes, peaks)
     with pytest.raises(ValueError, match="chunk_size must be a positive integer"):
         fragment_counts(path, barcodes, peaks, chunk_size=0)
+    binary = tmp_path / "fragments_binary.tsv.gz"
+    binary.write_bytes(gzip.compress(bytes([0x9A, 0x00, 0x07]) * 200))
+    with pytest.raises(
+        ValueError,
+        match=r"fragments_binary\.tsv\.gz: not a text file \(byte 0x9a at offset 0, line 1, of "
+        r"the decompressed content, is not UTF-8, and the file looks binary\)",
+    ):
+        fragment_counts(binary, barcodes, peaks)
+    with pytest.raises(TypeError, match=r"fragments_path must be the path of the fragments file"):
+        fragment_counts(None, barcodes, peaks)

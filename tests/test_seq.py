@@ -29,10 +29,31 @@ def test_encode_accepts_codes_and_rejects_bad_codes():
 def test_encode_invalid_character_names_sequence_and_position():
     with pytest.raises(ValueError, match=r"sequence 1 has invalid character 'X' at position 2"):
         seq.encode(["ACGT", "ACXT"])
-    with pytest.raises(ValueError, match="allow_iupac=True"):
-        seq.encode(["ACRT"])
     with pytest.raises(ValueError, match=r"sequence 0 .* 'é' at position 1"):
         seq.encode(["AéGT"])
+
+
+@pytest.mark.parametrize("letter", ["R", "y", "K", "m", "S", "W", "B", "D", "H", "V"])
+def test_iupac_code_hint_names_the_function_that_reads_it(letter):
+    """The hint must work for every caller: IQModel.fit/predict take int8 codes, not options."""
+    with pytest.raises(
+        ValueError,
+        match=rf"sequence 1 has invalid character '{letter}' at position 2; allowed are A, C, G, "
+        rf"T, N in any case\. '{letter}' is an IUPAC ambiguity code: encode the sequences with "
+        r"iqmodel\.seq\.encode\(seqs, allow_iupac=True\), which reads IUPAC codes as N, and pass "
+        r"the resulting int8 array instead of the strings",
+    ):
+        seq.encode(["ACGT", f"AC{letter}T"])
+
+
+@pytest.mark.parametrize("character", ["-", "3", " ", "\t", "X", "U", "é", "*"])
+def test_other_characters_get_no_iupac_hint(character):
+    with pytest.raises(ValueError, match=r"position 1; allowed are A, C, G, T, N in any case$"):
+        seq.encode([f"A{character}GT"])
+    with pytest.raises(
+        ValueError, match=r"allowed are A, C, G, T, N and the IUPAC codes R, Y, S, W, K, M, B, D"
+    ):
+        seq.encode_ragged([f"A{character}GT"], allow_iupac=True)
 
 
 def test_iupac_maps_to_n():

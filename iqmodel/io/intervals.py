@@ -6,12 +6,13 @@ returned here is a :class:`pandas.DataFrame` with at least the columns ``chrom``
 offset of the summit from ``start`` in bp). :func:`check_peaks` validates such a frame; the
 track readers in :mod:`iqmodel.io.tracks` and :func:`iqmodel.io.genome.extract_sequences` call it.
 
-Files may be gzipped (detected from their first bytes, whatever their name).
+Files are UTF-8 text and may be gzipped (detected from their first bytes, whatever their name);
+a binary file, a file in another encoding or a ``.gz`` file that is not gzip gives a ValueError
+naming the file.
 """
 
 from __future__ import annotations
 
-import gzip
 import io
 import re
 from pathlib import Path
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from iqmodel._validation import format_names
+from iqmodel.io._atomic import existing_file, open_text
 
 __all__ = [
     "check_peaks",
@@ -44,27 +46,6 @@ _MISSING = ("", ".", "NA", "nan", "NaN", "<NA>", "None")
 # ----------------------------------------------------------------------------- file plumbing
 
 
-def _check_file(path) -> Path:
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
-    if path.is_dir():
-        raise IsADirectoryError(f"{path} is a folder; pass the file inside it")
-    return path
-
-
-def _is_gzip(path: Path) -> bool:
-    with open(path, "rb") as handle:
-        return handle.read(2) == b"\x1f\x8b"
-
-
-def _open_text(path: Path):
-    """Open ``path`` for reading text, gzip or not (by content)."""
-    if _is_gzip(path):
-        return gzip.open(path, "rt", encoding="utf-8")
-    return open(path, encoding="utf-8")
-
-
 def _suffix(path: Path) -> str:
     """Extension without a trailing ``.gz``, lower case (``x.bed.gz`` -> ``.bed``)."""
     name = path.name.lower()
@@ -75,11 +56,11 @@ def _is_comment(text: str) -> bool:
     return not text or text.startswith("#") or text.split(maxsplit=1)[0] in ("track", "browser")
 
 
-def _data_lines(path: Path, keep=None) -> tuple[list[str], np.ndarray]:
+def _data_lines(path: Path, what: str, keep=None) -> tuple[list[str], np.ndarray]:
     """Non-comment, non-blank lines (those passing ``keep``, if given) and their 1-based
     line numbers."""
     lines, numbers = [], []
-    with _open_text(path) as handle:
+    with open_text(path, what=what) as handle:
         for number, line in enumerate(handle, 1):
             text = line.rstrip("\r\n")
             if not _is_comment(text.strip()) and (keep is None or keep(text)):
@@ -88,8 +69,8 @@ def _data_lines(path: Path, keep=None) -> tuple[list[str], np.ndarray]:
     return lines, np.asarray(numbers, dtype=np.int64)
 
 
-def _first_data_line(path: Path) -> str | None:
-    with _open_text(path) as handle:
+def _first_data_line(path: Path, what: str) -> str | None:
+    with open_text(path, what=what) as handle:
         for line in handle:
             text = line.rstrip("\r\n")
             if not _is_comment(text.strip()):
@@ -317,7 +298,11 @@ def read_peaks(path) -> pd.DataFrame:
     * **BED** (3 or more columns, no header): ``chrom start end [name ...]``; ``#``,
       ``track`` and ``browser`` lines and blank lines are skipped.
     * **narrowPeak** (BED6+4, 10 columns): as BED, plus ``summit`` from column 10 (offset of
-      the summit from ``start``; ``-1`` = unknown, stored as ``<NA>``).
+      the summit from ``start``; ``-1`` = unknown, stored as ``<NA>``). Every line must have
+      the 10 columns: a file where only some lines do is an error (naming the first lines
+      that do not), because neither reading it as BED (all summits dropped) nor using the
+      summits where present (some peaks centred on summits, others on midpoints) is what the
+      file meant.
     * **Table**: a header line naming ``chrom``, ``start``, ``end`` (case-insensitive; also
       ``chr``/``seqnames``/``chromStart``/``chromEnd``) and optionally ``name`` (or ``peak``,
       ``peak_name``, ``peak_id``) and ``summit``; other columns are kept. Tab, comma (``.csv``)
@@ -341,16 +326,20 @@ def read_peaks(path) -> pd.DataFrame:
 
     Raises
     ------
+    TypeError
+        When ``path`` is neither a path nor a DataFrame.
     FileNotFoundError
         When the file does not exist.
     ValueError
-        Naming the file and line: fewer than 3 columns, non-integer or negative coordinates,
-        start >= end, repeated names, or no peak at all.
+        Naming the file and line: fewer than 3 columns, some lines with the 10 narrowPeak
+        columns and some without, non-integer or negative coordinates, start >= end, repeated
+        names, or no peak at all; or naming the file: not UTF-8 text (e.g. binary), or a
+        ``.gz`` file that is not gzip.
     """
     if isinstance(path, pd.DataFrame):
         return check_peaks(path)
-    path = _check_file(path)
-    lines, numbers = _data_lines(path)
+    path = existing_file(path, what="peak file")
+    lines, numbers = _data_lines(path, "peak file")
     origin = str(path)
     if not lines:
         raise ValueError(
@@ -373,7 +362,7 @@ def read_peaks(path) -> pd.DataFrame:
             f"{origin}: {len(short)} line(s) have fewer than 3 fields ({shown}); a BED line "
             "is chrom, start, end[, name, ...] separated by tabs"
         )
-    narrow = all(len(row) == 10 for row in rows)
+    narrow = _narrowpeak(rows, lines, numbers, origin)
     return _standardize(
         [row[0] for row in rows],
         [row[1] for row in rows],
@@ -384,6 +373,24 @@ def read_peaks(path) -> pd.DataFrame:
         locate=lambda i: f"line {numbers[i]}",
         fix_names="give every peak a unique name in column 4, or set column 4 to '.' to name "
         "peaks chrom_start_end",
+    )
+
+
+def _narrowpeak(rows: list[list[str]], lines, numbers, origin: str) -> bool:
+    """Whether every line has the 10 narrowPeak columns; an error when only some do."""
+    narrow = np.array([len(row) == 10 for row in rows])
+    if narrow.all() or not narrow.any():
+        return bool(narrow.all())
+    other = np.flatnonzero(~narrow)
+    shown = _shown_rows(
+        other, lambda i: f"line {numbers[i]} has {len(rows[i])} columns: {lines[i]!r}"
+    )
+    raise ValueError(
+        f"{origin}: {int(narrow.sum())} of {len(rows)} lines have the 10 narrowPeak columns "
+        f"(summit offset in column 10) but {len(other)} do not ({shown}); the summits cannot be "
+        "used for some peaks and not others. Give every line all 10 columns (summit -1 when "
+        "unknown), or keep only the BED columns (`cut -f1-6`) to centre every peak on its "
+        "midpoint"
     )
 
 
@@ -597,19 +604,22 @@ def read_tss(path) -> pd.DataFrame:
 
     Raises
     ------
+    TypeError
+        When ``path`` is not a path.
     FileNotFoundError
         When the file does not exist.
     ValueError
-        For non-integer coordinates, a GTF without gene or transcript rows, or no TSS at all.
+        For non-integer coordinates, a GTF without gene or transcript rows, no TSS at all, or
+        a file that is not UTF-8 text (or a ``.gz`` file that is not gzip).
     """
-    path = _check_file(path)
-    first = _first_data_line(path)
+    path = existing_file(path, what="TSS file")
+    first = _first_data_line(path, "TSS file")
     if first is None:
         raise ValueError(f"{path}: no TSS found (the file has no data lines)")
     if _suffix(path) in _GTF_SUFFIXES or _looks_like_gtf(first):
         tss = _tss_from_gtf(path)
     else:
-        tss = _tss_from_bed(path, *_data_lines(path))
+        tss = _tss_from_bed(path, *_data_lines(path, "TSS file"))
     return tss.drop_duplicates(ignore_index=True)
 
 
@@ -656,7 +666,8 @@ def _tss_from_gtf(path: Path) -> pd.DataFrame:
         seen.setdefault(fields[2], None)
         return fields[2] in _TSS_FEATURES
 
-    lines, numbers = _data_lines(path, keep)  # streams: only gene/transcript rows are kept
+    # streams: only gene/transcript rows are kept
+    lines, numbers = _data_lines(path, "TSS file", keep)
     if short:
         raise ValueError(
             f"{path}: {len(short)} line(s) do not have the 9 tab-separated GTF/GFF columns "

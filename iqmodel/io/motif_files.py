@@ -3,13 +3,18 @@
 Readers return ``list[Motif]`` with rows renormalised to probabilities (counts and percentages
 are fine) and ``source`` set to the file name unless given. Writers take an iterable of
 :class:`~iqmodel.motifs.Motif`, write probabilities with 8 significant digits and replace the
-target atomically (temporary file in the same folder, then :func:`os.replace`). A path ending
-in ``.gz`` is read and written as gzip. Spatial profiles are not stored by any of these formats.
+target atomically (temporary file in the same folder, then :func:`os.replace`). Files are read
+as UTF-8 text, gzip-compressed or not (recognised by content); a path ending in ``.gz`` is written
+as gzip. A file that cannot be decoded (binary, Latin-1, a ``.gz`` that is not gzip, a corrupt
+parquet file) gives a ValueError naming the file and the fix. Spatial profiles are not stored by
+any of these formats.
 """
 
 from __future__ import annotations
 
 import gzip
+import io
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iqmodel.io._atomic import atomic_write
+from iqmodel.io._atomic import UnreadableFileError, as_path, atomic_write, read_bytes, read_text
 from iqmodel.motifs import BASES, Motif
 
 __all__ = [
@@ -55,6 +60,8 @@ _MEME_HEADER = (
 )
 _JASPAR_LABEL = re.compile(r"([ACGTacgt])(?=[\s\[])")
 _TABLE_COLUMNS = ("motif", *BASES)
+_WHAT = "motif file"
+_PARQUET_MAGIC = b"PAR1"
 
 
 # ----------------------------------------------------------------------------- file plumbing
@@ -75,7 +82,11 @@ def _stem(path: Path) -> str:
     return Path(name).stem
 
 
-def _open(path: Path, mode: str, *, gzipped: bool):
+def _path(path) -> Path:
+    return as_path(path, what=_WHAT)
+
+
+def _open_for_writing(path: Path, mode: str, *, gzipped: bool):
     encoding = "utf-8" if "t" in mode else None
     if gzipped:
         return gzip.open(path, mode, encoding=encoding)
@@ -83,15 +94,14 @@ def _open(path: Path, mode: str, *, gzipped: bool):
 
 
 def _read_lines(path: Path) -> list[str]:
-    with _open(path, "rt", gzipped=_is_gzipped(path)) as handle:
-        return handle.read().splitlines()
+    return read_text(path, what=_WHAT).splitlines()
 
 
 def _write_text(path, lines: Iterable[str]) -> None:
-    path = Path(path)
+    path = _path(path)
 
     def write(tmp: Path) -> None:
-        with _open(tmp, "wt", gzipped=_is_gzipped(path)) as handle:
+        with _open_for_writing(tmp, "wt", gzipped=_is_gzipped(path)) as handle:
             handle.writelines(lines)
 
     atomic_write(path, write)
@@ -222,7 +232,7 @@ def read_meme(path, *, source: str | None = None) -> list[Motif]:
     -------
     list of Motif
     """
-    path = Path(path)
+    path = _path(path)
     source = path.name if source is None else source
     lines = _read_lines(path)
     motifs: list[Motif] = []
@@ -365,7 +375,7 @@ def read_jaspar(path, *, source: str | None = None) -> list[Motif]:
     list of Motif
         Named by ID, with the rest of the header line as ``alt_name``.
     """
-    path = Path(path)
+    path = _path(path)
     source = path.name if source is None else source
     motifs = [
         _build(
@@ -417,7 +427,7 @@ def read_homer(path, *, source: str | None = None) -> list[Motif]:
     -------
     list of Motif
     """
-    path = Path(path)
+    path = _path(path)
     source = path.name if source is None else source
     blocks: list[_Block] = []
     for number, line in enumerate(_read_lines(path), start=1):
@@ -590,13 +600,9 @@ def read_motif_table(path, *, source: str | None = None) -> list[Motif]:
     -------
     list of Motif
     """
-    path = Path(path)
+    path = _path(path)
     kind = _table_kind(path)
-    with _open(path, "rb", gzipped=_is_gzipped(path)) as handle:
-        if kind == "parquet":
-            frame = pd.read_parquet(handle)
-        else:
-            frame = pd.read_csv(handle, sep="," if kind == "csv" else "\t", dtype=str)
+    frame = _read_parquet(path) if kind == "parquet" else _read_text_table(path, kind)
     if frame.empty:
         raise ValueError(f"{path}: no motifs found; the table has no rows")
 
@@ -604,6 +610,36 @@ def read_motif_table(path, *, source: str | None = None) -> list[Motif]:
         return f"{path}, row {row}" if kind == "parquet" else f"{path}, line {row + 2}"
 
     return _motifs_from_frame(frame, path.name if source is None else source, str(path), locate)
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    data = read_bytes(path, what="parquet motif table")
+    if len(data) < 12 or data[:4] != _PARQUET_MAGIC or data[-4:] != _PARQUET_MAGIC:
+        raise UnreadableFileError(
+            f"{path}: not a parquet file (it does not start and end with the parquet marker "
+            "PAR1); write the table again with DataFrame.to_parquet, or, if it is a text table, "
+            "name it .tsv or .csv"
+        )
+    try:
+        return pd.read_parquet(io.BytesIO(data))
+    except (ValueError, OSError) as error:  # pyarrow's ArrowInvalid is a ValueError
+        raise UnreadableFileError(
+            f"{path}: cannot read this parquet file ({error}); it is probably truncated or "
+            "damaged: write it again"
+        ) from error
+
+
+def _read_text_table(path: Path, kind: str) -> pd.DataFrame:
+    text = read_text(path, what="motif table")
+    try:
+        return pd.read_csv(io.StringIO(text), sep="," if kind == "csv" else "\t", dtype=str)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path}: no motifs found; the table is empty") from None
+    except pd.errors.ParserError as error:
+        raise ValueError(
+            f"{path}: cannot parse this {kind.upper()} table ({error}); a motif table has a "
+            "header and the same number of fields on every line"
+        ) from error
 
 
 def write_motif_table(motifs: Iterable[Motif], path) -> None:
@@ -616,12 +652,12 @@ def write_motif_table(motifs: Iterable[Motif], path) -> None:
         ``.parquet`` for parquet, ``.csv`` for CSV, anything else for TSV; text tables are
         gzipped when the name ends in ``.gz``.
     """
-    path = Path(path)
+    path = _path(path)
     frame = motifs_to_table(motifs)
     kind = _table_kind(path)
 
     def write(tmp: Path) -> None:
-        with _open(tmp, "wb", gzipped=_is_gzipped(path)) as handle:
+        with _open_for_writing(tmp, "wb", gzipped=_is_gzipped(path)) as handle:
             if kind == "parquet":
                 frame.to_parquet(handle, index=False)
             else:
@@ -677,8 +713,18 @@ def read_motifs(path, format: str | None = None) -> list[Motif]:
     Returns
     -------
     list of Motif
+
+    Raises
+    ------
+    TypeError
+        When ``path`` is not a str or Path.
+    FileNotFoundError
+        When the file does not exist.
+    ValueError
+        For an unknown format, a file that is not UTF-8 text (or not gzip although named
+        ``.gz``, or not parquet), or a malformed motif (naming the file and line).
     """
-    path = Path(path)
+    path = _path(path)
     return _READERS[_format_of(path, format)](path)
 
 
@@ -693,7 +739,7 @@ def write_motifs(motifs: Iterable[Motif], path, format: str | None = None) -> No
     format : {"meme", "jaspar", "homer", "table"}, optional
         Overrides the extension.
     """
-    path = Path(path)
+    path = _path(path)
     _WRITERS[_format_of(path, format)](motifs, path)
 
 
@@ -710,7 +756,21 @@ def load_motif_db(name_or_path) -> list[Motif]:
     Returns
     -------
     list of Motif
+
+    Raises
+    ------
+    TypeError
+        When ``name_or_path`` is neither a str nor a path (e.g. None).
+    ValueError
+        For a name that is neither a bundled database nor an existing file, or a file that
+        cannot be read (see :func:`read_motifs`).
     """
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        raise TypeError(
+            "name_or_path must be a bundled motif database name "
+            f"({', '.join(repr(name) for name in _BUNDLED)}) or the path of a motif file (a "
+            f"str or pathlib.Path); got {type(name_or_path).__name__}"
+        )
     if isinstance(name_or_path, str) and name_or_path.lower() in _BUNDLED:
         file_name, source = _BUNDLED[name_or_path.lower()]
         with resources.as_file(resources.files("iqmodel.data") / file_name) as path:
