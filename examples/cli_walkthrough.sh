@@ -7,12 +7,12 @@ out=runs/mouse_c1_c3
 
 # fit the c1 -> c3 trajectory: model.json, metrics.json, predictions.tsv, config.toml,
 # report.pdf and prediction_scatter.png in $out (20 % of the peaks held out)
-iqmodel fit --table mouse-atac --start c1 --end c3 --seed 1 --out "$out"
+iqmodel fit --table mouse-atac --start c1 --end c3 --seed 1 --out "$out" --overwrite
 
 # parameters can come from a TOML file and --set overrides (unknown keys are errors)
 printf 'n_motifs = 10\nglm_lambda = "cv"\n' > "$out.toml"
 iqmodel fit --table mouse-atac --start c1 --end c3 --seed 1 --config "$out.toml" \
-    --set interactions=true --no-figures --out "${out}_small" --quiet
+    --set interactions=true --no-figures --out "${out}_small" --overwrite --quiet
 
 # predictions of the saved model for any table of sequences (or --peaks with --genome)
 iqmodel predict --model "$out/model.json" --table mouse-atac --out "$out/all_predictions.tsv"

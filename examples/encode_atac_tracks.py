@@ -96,6 +96,7 @@ def main() -> None:
                 "--start", "pvalue",
                 "--end", "fold_enrichment",
                 "--out", str(out / "fit"),
+                "--overwrite",
             ]
         )  # fmt: skip
         raise SystemExit(code)
