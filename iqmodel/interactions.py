@@ -19,6 +19,7 @@ import pandas as pd
 from iqmodel._validation import check_matrix, check_unique, format_names
 from iqmodel.additional_features import DINUCLEOTIDE_FEATURES
 from iqmodel.glm import DEFAULT_LAMBDA, fit_logistic_lasso
+from iqmodel.metrics import CONSTANT_TOLERANCE, column_correlations
 from iqmodel.motifs import _check_real
 
 __all__ = ["PAIR_COLUMNS", "InteractionSet", "select_interactions"]
@@ -140,9 +141,12 @@ def select_interactions(
        usable motif and every other usable additional feature. Each unordered pair is made
        once, named ``"anchor:partner"`` after its first anchor.
     5. Each product ``E_a * E_b`` is divided by its maximum on these rows (``inter_max``,
-       1 unless positive), and min-max scaled to [0, 1] with the range of these rows.
+       1 unless positive), and min-max scaled to [0, 1] with the range of these rows; a
+       range that is only rounding residue (at most ``CONSTANT_TOLERANCE`` times the
+       magnitude) counts as 0, so that interaction is 0 on every row.
     6. If there are more than ``max_interactions`` pairs, those with the largest
-       ``|corr(column, y01)|`` are kept (constant columns count as 0), in construction order.
+       ``|corr(column, y01)|`` are kept, in construction order; a column or target that is
+       constant up to rounding (:func:`iqmodel.metrics.is_constant`) counts as 0.
 
     Parameters
     ----------
@@ -251,10 +255,14 @@ def _fitted_set(
     inter_max = np.where(top > 0, top, 1.0)
     scaled = products / inter_max
     norm_min, norm_max = scaled.min(axis=0), scaled.max(axis=0)
+    # a product that is constant up to rounding gets range 0 (value 0), so the min-max scaling
+    # never stretches rounding residue to [0, 1] and lends it a correlation with the target
+    spread = CONSTANT_TOLERANCE * np.maximum(np.abs(norm_min), np.abs(norm_max))
+    norm_max = np.where(norm_max - norm_min <= spread, norm_min, norm_max)
     keep = np.arange(len(pairs))
     if len(pairs) > cap:
         strength = np.abs(
-            _correlations(_normalise(products, inter_max, norm_min, norm_max), target)
+            column_correlations(_normalise(products, inter_max, norm_min, norm_max), target)
         )
         keep = np.sort(np.argsort(-strength, kind="stable")[:cap])
     return InteractionSet(
@@ -289,26 +297,6 @@ def _normalise(
     span = norm_max - norm_min
     np.divide(shifted, span, out=normalised, where=span > 0)  # exactly 1 at norm_max
     return normalised
-
-
-def _correlations(columns: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Pearson correlation of each column with ``target``, 0 where either is constant.
-
-    Parameters
-    ----------
-    columns : ndarray of float64, shape (n_samples, n_columns)
-    target : ndarray of float64, shape (n_samples,)
-
-    Returns
-    -------
-    ndarray of float64, shape (n_columns,)
-    """
-    centred = columns - columns.mean(axis=0)
-    centred_target = target - target.mean()
-    norms = np.sqrt((centred**2).sum(axis=0) * (centred_target @ centred_target))
-    correlation = np.zeros(columns.shape[1])
-    np.divide(centred_target @ centred, norms, out=correlation, where=norms > 0)
-    return correlation
 
 
 def _term_values(energies, pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

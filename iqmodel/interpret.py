@@ -425,15 +425,13 @@ def name_motifs(motifs, database="jaspar2024", *, bits_threshold: float = 0.1) -
     database : str or list of Motif, default "jaspar2024"
         A bundled database name (see :func:`iqmodel.io.load_motif_db`) or motifs.
     bits_threshold : float, default 0.1
-        Flanks below this information content are trimmed before comparing (spec 2.6), so
-        a diffuse flank of a learned motif does not dilute the match.
+        Flank trimming before comparing, as in :func:`iqmodel.motifs.best_matches`.
 
     Returns
     -------
     DataFrame
-        One row per motif: ``motif``, ``match`` (database motif name), ``match_alt_name``,
-        ``similarity`` (Pearson r of the aligned PWMs; a value below ~0.7 is a weak match),
-        ``strand`` (``'-'`` when the reverse complement matches) and ``offset``.
+        The columns of :func:`iqmodel.motifs.best_matches`; a similarity below ~0.7 is a weak
+        match.
     """
     if hasattr(motifs, "motifs_"):
         motifs = motifs.motifs_

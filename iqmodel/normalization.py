@@ -25,6 +25,7 @@ from iqmodel._validation import (
     format_names,
     set_features_in,
 )
+from iqmodel.metrics import CONSTANT_TOLERANCE
 
 __all__ = ["EnergyNormalizer"]
 
@@ -43,7 +44,10 @@ class EnergyNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
        where ``[range_low_, range_high_]`` is the range of the clamped background.
 
     NaN energies, motifs without a usable background and motifs whose clamped background
-    range is zero give 0.
+    range is zero give 0. A range that is only rounding residue (at most
+    ``CONSTANT_TOLERANCE`` times the magnitude of the log2 energies, see
+    :mod:`iqmodel.metrics`) counts as zero, so rounding noise is never stretched to
+    ``[0, max_value]``.
 
     Parameters
     ----------
@@ -61,7 +65,8 @@ class EnergyNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Reference energy per motif in log2 units; NaN for a motif without a usable background.
     range_low_, range_high_ : ndarray of float64, shape (n_motifs,)
         Minimum and maximum of the clamped background, in log2 units relative to the
-        reference (within ``[min_energy, 0]``); NaN where the reference is NaN.
+        reference (within ``[min_energy, 0]``); NaN where the reference is NaN; equal where
+        the background range is zero up to rounding.
     n_features_in_ : int
         Number of motifs seen in fit.
     feature_names_in_ : ndarray of str, shape (n_motifs,)
@@ -108,6 +113,9 @@ class EnergyNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         reference = _reference_log2(background, self.quantile)
         clamped = np.clip(background - reference, self.min_energy, 0.0)
         low, high = _column_range(clamped)
+        # a numerically constant clamped background (equal energies up to rounding): range 0
+        residue = high - low <= CONSTANT_TOLERANCE * np.maximum(np.abs(reference), -low)
+        high[residue] = low[residue]
         self._set_fitted(reference, low, high, names)
         return self
 

@@ -16,8 +16,9 @@ import pandas as pd
 
 from iqmodel._parallel import thread_limit
 from iqmodel.energy import compute_energies
+from iqmodel.metrics import CONSTANT_TOLERANCE, column_correlations, is_constant, pearson_r2
 from iqmodel.motifs import Motif, spatial_frame_start
-from iqmodel.sampling import quantile_matched_sample
+from iqmodel.sampling import order_keys, quantile_matched_sample
 from iqmodel.seq import encode
 
 __all__ = [
@@ -64,9 +65,11 @@ def _check_response(response, n_seqs: int) -> np.ndarray:
             f"response has a non-finite value (NaN or inf) at row {bad[0][0]}, column "
             f"{bad[0][1]}; drop or impute those sequences first"
         )
-    constant = np.flatnonzero(values.std(axis=0) == 0)
+    constant = np.flatnonzero(is_constant(values))
     if len(constant):
-        raise ValueError(f"response column {constant[0]} is constant; a motif cannot explain it")
+        raise ValueError(
+            f"response column {constant[0]} is constant (up to rounding); a motif cannot explain it"
+        )
     return values
 
 
@@ -139,6 +142,44 @@ def _key_to_pattern(key: int, k: int) -> str:
     return letters if gap == 0 else letters[:split] + "*" * gap + letters[split:]
 
 
+def _count_moments(inverse, counts, n_seqs: int, n_keys: int):
+    """Exact count sums of each k-mer and which k-mers have a constant count.
+
+    Parameters
+    ----------
+    inverse : int64 array (n_entries,)
+        K-mer index of each (sequence, k-mer) entry; absent k-mers count 0 implicitly.
+    counts : int64 array (n_entries,)
+        Counts (1 to ``MAX_KMER_COUNT``).
+    n_seqs, n_keys : int
+
+    Returns
+    -------
+    sum_c : int64 array (n_keys,)
+        Summed count over the sequences.
+    scaled_var : int64 array (n_keys,)
+        ``n_seqs**2`` times the population variance of the count, ``n * sum c^2 - (sum c)^2``,
+        computed in exact integer arithmetic (no cancellation; 0 for a constant count).
+    constant : bool array (n_keys,)
+        The count column is constant by the rule of :func:`iqmodel.metrics.is_constant`:
+        root-mean-square deviation at most ``CONSTANT_TOLERANCE`` times the largest count,
+        with the count cap standing in for the largest count (an upper bound, cheaper than a
+        per-k-mer maximum). For integer counts a non-zero variance is at least
+        ``(n - 1) / n**2``, so below ``n ~ 1e17`` this is exactly "the same count in every
+        sequence".
+    """
+    from iqmodel._kernels.prego import MAX_KMER_COUNT
+
+    counts = np.asarray(counts, dtype=np.int64)
+    # integer sums of integers below 2**53 are exact in float64
+    sum_c = np.rint(np.bincount(inverse, weights=counts, minlength=n_keys)).astype(np.int64)
+    sum_c2 = np.rint(np.bincount(inverse, weights=counts**2, minlength=n_keys)).astype(np.int64)
+    scaled_var = n_seqs * sum_c2 - sum_c**2
+    # sqrt(var) <= tol * peak  <=>  n^2 var <= (tol * n * peak)^2, with peak <= the cap
+    constant = scaled_var <= (CONSTANT_TOLERANCE * n_seqs * float(MAX_KMER_COUNT)) ** 2
+    return sum_c, scaled_var, constant
+
+
 def screen_kmers(
     seqs,
     response,
@@ -170,7 +211,11 @@ def screen_kmers(
     DataFrame
         Columns ``kmer`` (gaps as ``*``), ``max_r2``, ``avg_n`` (mean count), ``avg_var``
         (count variance) and one signed correlation per response column (``r_0``, ...), sorted by
-        ``max_r2`` descending. Counts are capped at 19 per sequence.
+        ``max_r2`` descending (ties in k-mer key order). Counts are capped at 19 per sequence.
+        A k-mer whose count is the same in every sequence (e.g. one inside a constant adapter
+        or flank) has correlation 0, so it never passes ``min_cor``: the count moments are
+        exact integer sums and the covariance uses the centred response; the constant rule is
+        that of :func:`iqmodel.metrics.is_constant`.
     """
     from iqmodel._kernels import prego as kernels
 
@@ -189,22 +234,24 @@ def screen_kmers(
         return pd.DataFrame(columns=["kmer", "max_r2", "avg_n", "avg_var", *columns])
     unique, inverse = np.unique(keys, return_inverse=True)
     n = codes.shape[0]
-    counts = counts.astype(float)
-    sum_c = np.bincount(inverse, weights=counts, minlength=len(unique))
-    sum_c2 = np.bincount(inverse, weights=counts**2, minlength=len(unique))
+    n_keys = len(unique)
+    sum_c, scaled_var, constant = _count_moments(inverse, counts, n, n_keys)
     mean_c = sum_c / n
-    var_c = sum_c2 / n - mean_c**2
-    y_mean = values.mean(axis=0)
-    y_var = values.var(axis=0)
-    r = np.empty((len(unique), values.shape[1]))
+    # response scaled to its largest magnitude and centred, so any magnitude stays finite
+    y_scaled = values / np.abs(values).max(axis=0)
+    y_centred = y_scaled - y_scaled.mean(axis=0)
+    y_norm2 = (y_centred**2).sum(axis=0)  # n * var(y), > 0: constant responses are refused
+    y_residue = y_centred.sum(axis=0)  # rounding residue of the centring
+    weights = counts.astype(np.float64)
+    denominator = np.sqrt(scaled_var / n)  # sqrt(n * var(c)); exact up to the square root
+    r = np.zeros((n_keys, values.shape[1]))
     for col in range(values.shape[1]):
-        sum_cy = np.bincount(
-            inverse, weights=counts * values[seq_index, col], minlength=len(unique)
-        )
-        cov = sum_cy / n - mean_c * y_mean[col]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            r[:, col] = cov / np.sqrt(var_c * y_var[col])
-    r = np.nan_to_num(r)
+        # n * cov(c, y) as centred sums: sum_i c_i (y_i - ybar) - cbar * sum_i (y_i - ybar)
+        sum_cy = np.bincount(inverse, weights=weights * y_centred[seq_index, col], minlength=n_keys)
+        n_cov = sum_cy - mean_c * y_residue[col]
+        scale = denominator * np.sqrt(y_norm2[col])
+        np.divide(n_cov, scale, out=r[:, col], where=~constant & (scale > 0))
+    r = np.clip(r, -1.0, 1.0)
     max_r2 = (r**2).max(axis=1)
     keep = np.flatnonzero(max_r2 > min_cor**2)
     keep = keep[np.argsort(-max_r2[keep], kind="stable")]
@@ -213,7 +260,7 @@ def screen_kmers(
             "kmer": [_key_to_pattern(int(key), k) for key in unique[keep]],
             "max_r2": max_r2[keep],
             "avg_n": mean_c[keep],
-            "avg_var": var_c[keep],
+            "avg_var": scaled_var[keep] / float(n) ** 2,
         }
     )
     for col, name in enumerate(columns):
@@ -239,11 +286,38 @@ def _initial_pwm(seed: str, unif_prior: float) -> np.ndarray:
     return pwm
 
 
-def _r2_score(var_e, cov_ey, var_y):
-    """Summed squared correlation over response columns; arrays broadcast over candidates."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        score = (cov_ey**2 / (var_e[..., None] * var_y)).sum(axis=-1)
-    return np.where(var_e > 0, score, 0.0)
+def _r2_score(var_e, cov_ey, var_y, mean_e):
+    """Summed squared correlation over response columns, from population moments.
+
+    The optimiser scores every candidate move from updated moments without computing its
+    energy (spec 6.5), so it cannot call :mod:`iqmodel.metrics`; it applies the same rule:
+    an energy whose spread is at most ``CONSTANT_TOLERANCE`` times its magnitude (here its
+    mean: the linear energy is non-negative) is constant and scores 0, never a ratio of
+    rounding residues, and each column's r^2 is capped at 1.
+
+    Parameters
+    ----------
+    var_e : ndarray, shape (...)
+        Variance of each candidate energy.
+    cov_ey : ndarray, shape (..., R)
+        Covariance of each candidate energy with each response column.
+    var_y : ndarray, shape (R,)
+        Variance of each response column; 0 for a constant column (which then scores 0).
+    mean_e : ndarray, shape (...)
+        Mean of each candidate energy.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        Summed r^2 over the response columns, in [0, R].
+    """
+    var_e = np.asarray(var_e, dtype=np.float64)
+    cov_ey = np.asarray(cov_ey, dtype=np.float64)
+    varying = var_e > (CONSTANT_TOLERANCE * np.abs(mean_e)) ** 2
+    denominator = var_e[..., None] * var_y
+    r2 = np.zeros(np.broadcast_shapes(cov_ey.shape, denominator.shape))
+    np.divide(cov_ey**2, denominator, out=r2, where=varying[..., None] & (denominator > 0))
+    return np.minimum(r2, 1.0).sum(axis=-1)
 
 
 @dataclass
@@ -269,7 +343,7 @@ class _Optimiser:
         self.d = np.zeros((n, length, 4))
         self.g = np.zeros((n, len(self.weights)))
         self.y_centred = self.y - self.y.mean(axis=0)
-        self.var_y = self.y.var(axis=0)
+        self.var_y = np.where(is_constant(self.y), 0.0, self.y.var(axis=0))
 
     def _tables(self) -> np.ndarray:
         """k-mer lookup tables of the current probabilities (both strands)."""
@@ -306,7 +380,7 @@ class _Optimiser:
         centred = energy - energy.mean()
         var_e = np.array(centred @ centred / len(energy))
         cov_ey = centred @ self.y_centred / len(energy)
-        return float(_r2_score(var_e, cov_ey, self.var_y))
+        return float(_r2_score(var_e, cov_ey, self.var_y, energy.mean()))
 
     def _best_pwm_move(self, energy, resolution):
         from iqmodel._kernels import prego as kernels
@@ -324,7 +398,8 @@ class _Optimiser:
             + np.einsum("kmc,kcd,kmd->km", delta, cov_dd, delta)
         )
         new_cov = cov_ey + np.einsum("kmc,kcr->kmr", delta, cov_dy)
-        scores = _r2_score(new_var, new_cov, self.var_y)
+        new_mean = energy.mean() + np.einsum("kmc,kc->km", delta, self.d.mean(axis=0))
+        scores = _r2_score(new_var, new_cov, self.var_y, new_mean)
         k, move = np.unravel_index(np.argmax(scores), scores.shape)
         return float(scores[k, move]), int(k), candidates[k, move]
 
@@ -339,6 +414,8 @@ class _Optimiser:
         var_g = (centred_g**2).sum(axis=0) / n
         cov_ey = centred_e @ self.y_centred / n
         cov_gy = centred_g.T @ self.y_centred / n  # (bins, R)
+        mean_e = energy.mean()
+        mean_g = self.g[:, :searchable].mean(axis=0)
         best = (current, -1, 0.0)
         for b in range(searchable):
             for sign in (1.0, -1.0):
@@ -350,6 +427,7 @@ class _Optimiser:
                         np.array(var_e + 2 * s * cov_eg[b] + s * s * var_g[b]),
                         cov_ey + s * cov_gy[b],
                         self.var_y,
+                        mean_e + s * mean_g[b],
                     )
                 )
                 if score > best[0]:
@@ -399,8 +477,24 @@ def ks_statistic(energy: np.ndarray, labels: np.ndarray) -> float:
     """One-sided KS D of a binary label against a score (spec 6.5 "ks").
 
     Ranking by decreasing score, the largest (fraction of 1s seen - fraction of 0s seen); tied
-    scores enter together.
+    scores enter together. Finite scores that are equal up to rounding (numerically constant
+    by :func:`iqmodel.metrics.is_constant`) tie, so rounding residue never ranks the rows.
+
+    Parameters
+    ----------
+    energy : array-like of float, shape (n,)
+        Scores (e.g. log energies); ``-inf`` ranks last.
+    labels : array-like, shape (n,)
+        Binary labels; values above 0.5 count as 1.
+
+    Returns
+    -------
+    float in [0, 1]
     """
+    energy = np.asarray(energy, dtype=np.float64).ravel()
+    finite = np.isfinite(energy)
+    if finite.any() and is_constant(energy[finite])[0]:
+        energy = np.where(finite, energy[finite].max(), energy)
     labels = np.asarray(labels).ravel() > 0.5
     n_pos, n_neg = labels.sum(), (~labels).sum()
     if n_pos == 0 or n_neg == 0:
@@ -413,14 +507,20 @@ def ks_statistic(energy: np.ndarray, labels: np.ndarray) -> float:
 
 
 def _column_scores(prediction: np.ndarray, values: np.ndarray, metric: str) -> np.ndarray:
+    """Score of a prediction (n,) against each response column of ``values`` (n, R).
+
+    ``"ks"``: one-sided KS D of the single binary column. ``"r2"``: squared Pearson r of each
+    column on the rows where the prediction is finite (:mod:`iqmodel.metrics`: 0 where the
+    prediction or the column is constant up to rounding, or with fewer than 3 such rows).
+    Returns an ndarray of shape (R,) (shape (1,) for ``"ks"``).
+    """
     if metric == "ks":
         return np.array([ks_statistic(prediction, values[:, 0])])
     finite = np.isfinite(prediction)
-    out = np.zeros(values.shape[1])
-    if finite.sum() > 2 and prediction[finite].std() > 0:
-        for r in range(values.shape[1]):
-            out[r] = np.corrcoef(prediction[finite], values[finite, r])[0, 1] ** 2
-    return out
+    if finite.sum() <= 2:
+        return np.zeros(values.shape[1])
+    # r^2 of each response column with the prediction; 0 where either is (numerically) constant
+    return column_correlations(values[finite], prediction[finite]) ** 2
 
 
 @dataclass(frozen=True)
@@ -573,6 +673,26 @@ def _candidate_seeds(table: pd.DataFrame, max_candidates: int) -> list[str]:
     return chosen
 
 
+def _canonical_rows(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows sorted into a canonical order of their content (sequence, then response).
+
+    Every draw (sampling, validation split), sum and tie-break of a fit then sees the same
+    rows in the same order, so its result does not depend on the input row order. The
+    outputs of a fit are per motif, never per row, so nothing has to be mapped back.
+
+    Parameters
+    ----------
+    codes : ndarray of int8, shape (n_seqs, length)
+    values : ndarray of float64, shape (n_seqs, R)
+
+    Returns
+    -------
+    codes, values : the same arrays with their rows permuted
+    """
+    order = np.argsort(order_keys(codes, values), kind="stable")
+    return codes[order], values[order]
+
+
 def _rng(random_state) -> np.random.Generator:
     if isinstance(random_state, np.random.Generator):
         return random_state
@@ -637,7 +757,9 @@ def fit_motif(
     unif_prior, min_nuc_prob, improve_epsilon : float
         Seed background probability, probability floor, per-phase stop threshold.
     random_state : int, Generator or None
-        Drives the validation split and sampling.
+        Drives the validation split and sampling. Both are drawn with the rows in a canonical
+        order of their content (:func:`iqmodel.sampling.order_keys`), so the result does not
+        depend on the order of the rows.
     n_jobs : int or None
         Threads for the kernels; results do not depend on it.
 
@@ -646,7 +768,7 @@ def fit_motif(
     PregoResult
     """
     codes = _encode_equal_length(seqs)
-    values = _check_response(response, codes.shape[0])
+    codes, values = _canonical_rows(codes, _check_response(response, codes.shape[0]))
     metric = _resolve_metric(metric, values)
     bin_size, n_bins = calculate_bins(codes.shape[1], bin_size, n_bins)
     if not isinstance(motif_length, (int, np.integer)) or motif_length < 1:
@@ -813,7 +935,7 @@ def fit_motifs(seqs, response, n_motifs: int, *, smooth_k: int = 100, **kwargs) 
     if not isinstance(n_motifs, (int, np.integer)) or n_motifs < 1:
         raise ValueError(f"n_motifs must be a positive integer, got {n_motifs!r}")
     codes = _encode_equal_length(seqs)
-    values = _check_response(response, codes.shape[0])
+    codes, values = _canonical_rows(codes, _check_response(response, codes.shape[0]))
     results, rows = [], []
     energies = np.empty((len(codes), 0))
     target = values
@@ -825,9 +947,7 @@ def fit_motifs(seqs, response, n_motifs: int, *, smooth_k: int = 100, **kwargs) 
         energies = np.column_stack([energies, result.predict(codes)])
         coefficients = _ols(energies, values)
         fitted = coefficients[0] + energies @ coefficients[1:]
-        new_score = float(
-            sum(np.corrcoef(fitted[:, r], values[:, r])[0, 1] ** 2 for r in range(values.shape[1]))
-        )
+        new_score = sum(pearson_r2(values[:, r], fitted[:, r]) for r in range(values.shape[1]))
         rows.append(
             {
                 "motif": i + 1,

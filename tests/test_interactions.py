@@ -8,7 +8,7 @@ import pytest
 from scipy.special import expit
 
 from iqmodel.additional_features import DINUCLEOTIDE_FEATURES
-from iqmodel.interactions import PAIR_COLUMNS, InteractionSet, select_interactions
+from iqmodel.interactions import PAIR_COLUMNS, InteractionSet, _fitted_set, select_interactions
 
 
 def _energies(rng, columns, n=600) -> pd.DataFrame:
@@ -458,3 +458,59 @@ def test_select_rejects_bad_target(small, change, match):
     energies, y = small
     with pytest.raises(ValueError, match=match):
         select_interactions(energies, change(y), motif_names=["a", "b"])
+
+
+def test_rounding_constant_product_is_zero_and_never_preferred(rng):
+    # a * b == 5 up to rounding on every row: the min-max scaling must not stretch that
+    # residue to [0, 1] (it would look like a column correlated with anything)
+    energies = _energies(rng, ["a", "c", "d"])
+    energies["a"] = rng.uniform(1, 10, len(energies))
+    energies["b"] = 5.0 / energies["a"]
+    products = energies["a"] * energies["b"]
+    assert products.nunique() > 1 and np.ptp(products) < 1e-14  # only rounding residue
+    # the target follows the residue exactly: before the fix a:b had |corr| = 1
+    y = np.where(products > 5.0, 0.9, np.where(products < 5.0, 0.1, 0.5))
+    names = ["a", "b", "c", "d"]
+    everything = select_interactions(
+        energies, y, motif_names=names, threshold=0.0, only_significant_partners=False
+    )
+    pairs = everything.pairs.set_index("name")
+    assert pairs.loc["a:b", "norm_min"] == pairs.loc["a:b", "norm_max"]
+    assert (everything.transform(energies)["a:b"] == 0).all()
+    capped = select_interactions(
+        energies,
+        y,
+        motif_names=names,
+        threshold=0.0,
+        only_significant_partners=False,
+        max_interactions=len(everything) - 1,
+    )
+    assert "a:b" not in capped.pairs["name"].tolist()
+
+
+def test_near_constant_product_with_real_spread_is_kept(rng):
+    energies = _energies(rng, ["a", "c"])
+    energies["a"] = rng.uniform(1, 10, len(energies))
+    spread = rng.uniform(-1, 1, len(energies))
+    energies["b"] = 5.0 * (1 + 1e-6 * spread) / energies["a"]  # a * b = 5 (1 + 1e-6 spread)
+    y = expit(spread)  # the small spread is the signal
+    interactions = select_interactions(
+        energies, y, motif_names=["a", "b", "c"], threshold=0.0, only_significant_partners=False
+    )
+    row = interactions.pairs.set_index("name").loc["a:b"]
+    assert row.norm_max - row.norm_min == pytest.approx(2e-6, rel=0.01)
+    column = interactions.transform(energies)["a:b"]
+    assert column.min() == 0 and column.max() == 1
+    assert np.corrcoef(column, spread)[0, 1] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_cap_with_constant_target_keeps_construction_order(rng):
+    # every |corr| with a constant (or rounding-constant) target is 0: the stable sort keeps
+    # the first pairs
+    energies = _energies(rng, ["a", "b", "c", "d"])
+    pairs = [("a", "b"), ("a", "c"), ("b", "d"), ("c", "d")]
+    values = energies.to_numpy()
+    alternating = np.arange(len(energies)) % 2 == 1
+    for target in (np.full(len(energies), 0.3), np.where(alternating, 0.1 * 3, 0.3)):
+        capped = _fitted_set(values, energies.columns.to_numpy(), pairs, target, 2)
+        assert capped.pairs["name"].tolist() == ["a:b", "a:c"]

@@ -254,3 +254,21 @@ def test_quantile_table_errors(tmp_path):
         EnergyNormalizer.from_quantile_table(pd.concat([table, table]))
     with pytest.raises(TypeError, match=r"must be a DataFrame .* got ndarray"):
         EnergyNormalizer.from_quantile_table(np.zeros((2, 2)))
+
+
+def test_rounding_residue_background_range_gives_zero():
+    # equal energies up to rounding (e.g. sums of the same windows in another order): the
+    # residue must not be stretched to [0, 10]
+    background = LN2 * np.array([[-3.0, -20.0], [np.nextafter(-3.0, -4.0), -20.0 * (1 + 1e-15)]])
+    assert (np.ptp(background, axis=0) > 0).all()
+    normalizer = EnergyNormalizer().fit(background)
+    np.testing.assert_array_equal(normalizer.range_low_, normalizer.range_high_)
+    np.testing.assert_array_equal(normalizer.transform(background), 0)
+    np.testing.assert_array_equal(normalizer.transform(LN2 * np.array([[-1.0, -19.0]])), 0)
+
+
+def test_near_constant_background_with_real_spread_is_stretched():
+    background = LN2 * np.array([[-3.0], [-3.0 - 1e-6], [-3.0 - 2e-6]])
+    normalizer = EnergyNormalizer().fit(background)
+    assert normalizer.range_high_[0] - normalizer.range_low_[0] == pytest.approx(2e-6, rel=1e-6)
+    np.testing.assert_allclose(normalizer.transform(background).ravel(), [10, 5, 0], atol=1e-6)

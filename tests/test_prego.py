@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +12,9 @@ from iqmodel.datasets import make_planted_dataset
 from iqmodel.motifs import Motif
 from iqmodel.prego import (
     _candidate_seeds,
+    _column_scores,
     _Optimiser,
+    _r2_score,
     _shifted_copy,
     calculate_bins,
     fit_motif,
@@ -293,6 +297,8 @@ def test_fit_motifs_sequential(planted):
         (np.zeros(9), {}, "has 9 rows but there are 10 sequences"),
         (np.r_[np.ones(9), np.nan], {}, "non-finite value .* row 9"),
         (np.ones(10), {}, "constant"),
+        (np.where(np.arange(10) % 2, 0.1 * 3, 0.3), {}, r"column 0 is constant \(up to rounding\)"),
+        (np.c_[np.arange(10.0), np.full(10, 1e300)], {}, "column 1 is constant"),
         (np.arange(10.0), {"metric": "ks"}, "single binary"),
         (np.arange(10.0), {"metric": "auc"}, "metric must be"),
         (np.arange(10.0), {"seed": "GAXA"}, "seed must be a k-mer"),
@@ -335,3 +341,175 @@ def test_candidate_seeds_skip_near_and_shifted_copies():
     assert _shifted_copy("ACGTACGT", "CGTACGTT")
     assert not _shifted_copy("ACGTACGT", "TTTTGGGG")
     assert _candidate_seeds(table, 1) == ["TTAAT*ATT"]
+
+
+# ----------------------------------------------------------------- constant columns (issue 10)
+
+ADAPTERS = ("AGGACCGGATCAACT", "CATTGCGTGAACCGA")  # the WTC11 lentiMPRA adapters
+
+
+def _adapter_strings(rng, n=60, length=40):
+    middle = ["".join(rng.choice(list("ACGT"), length)) for _ in range(n)]
+    return [ADAPTERS[0] + text + ADAPTERS[1] for text in middle]
+
+
+def test_screen_kmers_constant_adapter_kmers_have_correlation_zero(rng):
+    # 100 sequences and a 1-D response: the screen's bincount sum and numpy's pairwise mean
+    # differ by rounding, which the old E[cy] - E[c] E[y] turned into r = +-1.8e308
+    strings = _adapter_strings(rng, n=100)
+    response = rng.normal(size=100)
+    table = screen_kmers(strings, response, k=5, min_gap=0, max_gap=1, min_cor=0.0)
+    expected = _reference_kmer_table(strings, response, 5, 0, 1)
+    constant = {p for p, row in expected.items() if row[2] == 0}
+    assert len(constant) >= 3
+    assert all(
+        any(re.search(kmer.replace("*", "."), adapter) for adapter in ADAPTERS) for kmer in constant
+    )
+    # before the fix these had max_r2 = inf and r = +-1.8e308, and ranked first
+    assert set(table["kmer"]) == set(expected) - constant
+    assert table["max_r2"].between(0, 1).all()
+    for row in table.itertuples(index=False):
+        assert row.r_0 == pytest.approx(expected[row.kmer][3][0], abs=1e-12)
+
+
+def test_screen_kmers_near_constant_count_keeps_its_correlation(rng):
+    # an adapter 5-mer counted once everywhere and twice in one sequence: real variance
+    strings = _adapter_strings(rng)
+    strings[0] = strings[0][:30] + "GGACC" + strings[0][35:]
+    response = rng.normal(size=60)
+    response[0] = 3.0
+    table = screen_kmers(strings, response, k=5, min_gap=0, max_gap=0, min_cor=0.0)
+    row = table.set_index("kmer").loc["GGACC"]
+    counts = np.array([text.count("GGACC") for text in strings], dtype=float)
+    assert counts.min() == 1 and (counts > 1).sum() >= 1
+    assert row["r_0"] == pytest.approx(np.corrcoef(counts, response)[0, 1], abs=1e-12)
+    assert row["avg_var"] == pytest.approx(counts.var(), rel=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e300])
+def test_screen_kmers_any_response_magnitude(rng, scale):
+    strings = _adapter_strings(rng, n=40)
+    response = rng.normal(size=(40, 1))
+    unit = screen_kmers(strings, response, k=5, max_gap=0, min_cor=0.0)
+    scaled = screen_kmers(strings, response * scale, k=5, max_gap=0, min_cor=0.0)
+    assert scaled["kmer"].tolist() == unit["kmer"].tolist()
+    np.testing.assert_allclose(scaled["r_0"], unit["r_0"], rtol=1e-12, atol=1e-15)
+
+
+def test_r2_score_from_moments_constant_rules():
+    var_y = np.array([4.0, 0.0])  # the second response column is constant
+    mean = np.array([1.0])
+    # r^2 = cov^2 / (var_e var_y) = 1 / 4; the constant column adds 0, not 0 / 0
+    assert _r2_score(np.array([1.0]), np.array([[1.0, 0.5]]), var_y, mean).tolist() == [0.25]
+    # energy spread of 1e-13 of its mean (rounding residue): constant, 0
+    tiny = _r2_score(np.array([1e-26]), np.array([[1e-13, 0.0]]), var_y, mean)
+    assert tiny.tolist() == [0.0]
+    # spread of 1e-9 of the mean is real: r^2 = 1e-18 / (1e-18 * 4)
+    small = _r2_score(np.array([1e-18]), np.array([[1e-9, 0.0]]), var_y, mean)
+    assert small[0] == pytest.approx(0.25, rel=1e-12)
+    # a zero or (rounding) negative variance scores 0; r^2 from rounded updates is capped at 1
+    assert _r2_score(np.array([0.0, -1e-30]), np.zeros((2, 2)), var_y, np.ones(2)).tolist() == [
+        0.0,
+        0.0,
+    ]
+    assert _r2_score(np.array([1.0]), np.array([[2.0 + 1e-9, 0.0]]), var_y, mean).tolist() == [1.0]
+
+
+def test_optimiser_ignores_a_constant_response_column(rng):
+    codes = rng.integers(0, 4, (40, 50)).astype(np.int8)
+    y = rng.normal(size=(40, 1))
+
+    def optimiser(response):
+        return _Optimiser(
+            codes=codes,
+            y=response,
+            probs=rng.dirichlet(np.ones(4), 6) if response is None else probs.copy(),
+            weights=np.full(5, 0.2),
+            bin_size=10,
+            fold=True,
+            bidirect=True,
+            min_nuc_prob=1e-3,
+            improve_epsilon=1e-4,
+        )
+
+    probs = rng.dirichlet(np.ones(4), 6)
+    rounding_constant = np.where(np.arange(40) % 2, 0.1 * 3, 0.3)[:, None]
+    single = optimiser(y)
+    energy = single._refresh(True)
+    for constant in (np.full((40, 1), 2.0), rounding_constant):
+        both = optimiser(np.hstack([y, constant]))
+        assert both.score_of(both._refresh(True)) == pytest.approx(
+            single.score_of(energy), rel=1e-12
+        )
+        score, k, row = both._best_pwm_move(energy, 0.05)
+        expected_score, expected_k, expected_row = single._best_pwm_move(energy, 0.05)
+        assert score == pytest.approx(expected_score, rel=1e-12) and k == expected_k
+        np.testing.assert_array_equal(row, expected_row)
+
+
+def test_column_scores_constant_prediction_and_columns(rng):
+    values = np.column_stack([rng.normal(size=20), np.full(20, 2.0)])
+    prediction = rng.normal(size=20)
+    scores = _column_scores(prediction, values, "r2")
+    assert scores[0] == pytest.approx(np.corrcoef(prediction, values[:, 0])[0, 1] ** 2, abs=1e-12)
+    assert scores[1] == 0
+    # a log energy that is constant up to rounding explains nothing
+    residue = np.where(np.arange(20) % 2, np.nextafter(-5.0, 0.0), -5.0)
+    assert np.ptp(residue) > 0
+    assert _column_scores(residue, values, "r2").tolist() == [0.0, 0.0]
+    assert _column_scores(np.full(20, -5.0), values, "r2").tolist() == [0.0, 0.0]
+    # rows without a window (-inf) are left out; fewer than 3 finite rows score 0
+    with_inf = prediction.copy()
+    with_inf[:5] = -np.inf
+    expected = np.corrcoef(prediction[5:], values[5:, 0])[0, 1] ** 2
+    assert _column_scores(with_inf, values, "r2")[0] == pytest.approx(expected, abs=1e-12)
+    with_inf[:18] = -np.inf
+    assert _column_scores(with_inf, values, "r2").tolist() == [0.0, 0.0]
+
+
+def test_ks_statistic_rounding_residue_ties():
+    above = np.nextafter(1.0, 2.0)
+    labels = np.array([1, 1, 0, 0])
+    # a score that differs only by rounding ranks nothing (before: D = 1)
+    assert ks_statistic(np.array([above, above, 1.0, 1.0]), labels) == 0.0
+    assert ks_statistic(np.array([above, 1.0, -np.inf]), np.array([1, 0, 0])) == 0.5
+    # -inf (no window) still ranks below every finite score
+    assert ks_statistic(np.array([above, 1.0, -np.inf, -np.inf]), labels) == 1.0
+    assert ks_statistic(np.array([2.0, 2.0, 1.0, 1.0]), labels) == 1.0
+
+
+# ----------------------------------------------------------------- row order (issue 10, section 5)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_fit_motif_does_not_depend_on_row_order(planted, binary):
+    # the seed search sample (sample_frac) and the validation split are drawn in a canonical
+    # order of the rows, so the same rows in another order give the same motif
+    seqs = np.array(planted.sequences[:200])
+    response = planted.dap[:200]
+    if binary:
+        response = (response > np.median(response)).astype(float)
+    permutation = np.random.default_rng(5).permutation(len(seqs))
+    options = dict(max_candidates=2, sample_frac=0.5, random_state=0)
+    first = fit_motif(list(seqs), response, **options)
+    second = fit_motif(list(seqs[permutation]), response[permutation], **options)
+    assert first.seed == second.seed
+    np.testing.assert_allclose(first.motif.pwm, second.motif.pwm, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(first.motif.spatial, second.motif.spatial, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(first.score, second.score, rtol=1e-12)
+
+
+def test_fit_motifs_does_not_depend_on_row_order(planted):
+    seqs = np.array(planted.sequences[:200])
+    response = planted.dap[:200]
+    permutation = np.random.default_rng(6).permutation(len(seqs))
+    options = dict(multi_kmers=False, sample_frac=0.5, random_state=0, smooth_k=50)
+    first = fit_motifs(list(seqs), response, 2, **options)
+    second = fit_motifs(list(seqs[permutation]), response[permutation], 2, **options)
+    for a, b in zip(first.results, second.results, strict=True):
+        assert a.seed == b.seed
+        np.testing.assert_allclose(a.motif.pwm, b.motif.pwm, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(first.coefficients, second.coefficients, rtol=1e-9)
+    np.testing.assert_allclose(
+        first.stats["combined_score"], second.stats["combined_score"], rtol=1e-12
+    )
