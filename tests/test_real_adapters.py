@@ -153,3 +153,19 @@ def test_prego_seed_on_yeast_is_not_the_flank(shared_data):
     result = fit_motif(seqs, y, multi_kmers=False, random_state=0)
     assert not _occurs_in(result.seed.strip("*"), flanks)
     assert result.score[0] > 0.3
+
+
+@pytest.mark.slow
+def test_iqmodel_motifs_on_wtc11_are_not_adapter_pieces(shared_data):
+    # issue #10 acceptance: a whole model on the lentiMPRA sequences learns no adapter piece
+    from iqmodel import IQModel
+
+    seqs, y = _load(shared_data, "wtc11_lentimpra")
+    seqs, y = seqs[:1000], y[:1000]
+    adapters = _flanks(seqs)
+    model = IQModel(n_motifs=4, random_state=0, verbose=0).fit(seqs, y)
+    assert model.train_r2_ > 0.05
+    for motif in model.motifs_:
+        core = motif.consensus().strip("*")
+        assert sum(letter != "*" for letter in core) >= 4, motif
+        assert not _occurs_in(core, adapters), (motif.name, core)
