@@ -30,7 +30,7 @@ from iqmodel.exceptions import IQModelWarning
 from iqmodel.glm import DEFAULT_LAMBDA, GLMFit
 from iqmodel.interactions import InteractionSet, select_interactions
 from iqmodel.io import model_file
-from iqmodel.metrics import r2_score
+from iqmodel.metrics import is_constant, r2_score
 from iqmodel.motifs import Motif
 from iqmodel.parameters import IQMODEL_PARAMETERS, validate_params
 from iqmodel.pipeline import (
@@ -513,12 +513,12 @@ class IQModel(RegressorMixin, BaseEstimator):
         self.feature_names_in_ = None if features is None else np.array(features.columns)
         prediction = self.logit_to_dap(self.glm_.decision_function(design.matrix.to_numpy()))
         self.train_r2_ = r2_score(dap, prediction)
-        if not np.any(self.glm_.coef):
+        if is_constant(prediction)[0]:
             warnings.warn(
-                "the fitted model is constant: the lasso kept no feature, so every sequence "
-                f"gets the same prediction (penalty {self.glm_.lambda_:.3g}). With few "
-                "sequences the cross-validated penalty can zero everything: pass more "
-                "sequences or a fixed glm_lambda (e.g. 1e-3)",
+                "the fitted model is constant: the lasso kept no feature that varies, so every "
+                f"sequence gets the same prediction (penalty {self.glm_.lambda_:.3g}). With "
+                "few sequences or no sequence signal the cross-validated penalty can zero "
+                "everything: pass more sequences or a fixed glm_lambda (e.g. 1e-3)",
                 IQModelWarning,
                 stacklevel=2,
             )
@@ -778,6 +778,20 @@ class IQModel(RegressorMixin, BaseEstimator):
                 f"design_columns names terms that are not motifs, covariates or interactions: "
                 f"{unknown_terms[:5]}"
             )
+        expected = [
+            row.term
+            if row.kind == "interaction" or row.response == "linear"
+            else f"{row.term}_{row.response}"
+            for row in model.design_columns_.itertuples()
+        ]
+        for i, (stored, wanted) in enumerate(
+            zip(model.design_columns_["column"], expected, strict=True)
+        ):
+            if stored != wanted:
+                raise ValueError(
+                    f"field 'design_columns[{i}].column' is {stored!r} but its term and "
+                    f"response make {wanted!r}"
+                )
         model.feature_names_ = model.design_columns_["column"].tolist()
         model.glm_ = GLMFit(
             coef=doc.array("glm.coef", len(model.feature_names_)),

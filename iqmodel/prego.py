@@ -105,6 +105,7 @@ def calculate_bins(seq_length: int, bin_size: int | None = None, n_bins: int | N
     (bin_size, n_bins) : tuple of int
         ``n_bins`` is odd and ``n_bins * bin_size <= seq_length``.
     """
+    given = {"bin_size": bin_size, "n_bins": n_bins}
     if bin_size is None and n_bins is None:
         bin_size = min(40, seq_length // 3)
     if bin_size is not None and n_bins is None:
@@ -113,9 +114,11 @@ def calculate_bins(seq_length: int, bin_size: int | None = None, n_bins: int | N
     elif n_bins is not None and bin_size is None:
         bin_size = seq_length // n_bins if n_bins > 0 else 0
     if bin_size < 1 or n_bins < 1:
+        asked = ", ".join(f"{name}={value}" for name, value in given.items() if value is not None)
         raise ValueError(
-            f"cannot fit spatial bins into {seq_length}-bp sequences (bin_size={bin_size}, "
-            f"n_bins={n_bins}); use longer sequences or smaller bins"
+            f"cannot fit spatial bins into {seq_length}-bp sequences"
+            + (f" with {asked}" if asked else "")
+            + "; use longer sequences, or fewer or smaller bins"
         )
     if n_bins % 2 == 0:
         raise ValueError(f"n_bins must be odd (a profile symmetric about a centre), got {n_bins}")

@@ -211,6 +211,10 @@ def _damaged(fitted, tmp_path, edit):
             lambda d: d["design_columns"][0].__setitem__("term", "nonexistent"),  # 195
             "terms that are not motifs, covariates or interactions",
         ),
+        (
+            lambda d: d["design_columns"][0].__setitem__("column", "nonexistent_sigmoid"),
+            r"'design_columns\[0\].column' is 'nonexistent_sigmoid' but its term",
+        ),
         (lambda d: d["motifs"][0].__setitem__("pwm", [[1, 0]]), r"field 'motifs\[0\]'"),
         (lambda d: d.pop("glm"), "field 'glm.coef' is missing"),
     ],
