@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import numbers
+import warnings
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -37,6 +38,8 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from iqmodel._validation import check_matrix, check_unique, format_names, set_features_in
+from iqmodel.exceptions import IQModelWarning
+from iqmodel.metrics import correlation_matrix
 
 __all__ = [
     "APNormalizer",
@@ -352,24 +355,33 @@ def _background(peak: np.ndarray, regional: np.ndarray) -> np.ndarray:
 
 
 def _regional_reference(background: np.ndarray, minimal_quantile: float) -> tuple[float, str]:
-    """The divisor of the background and the guard that produced it."""
+    """The divisor of the background and the guard that produced it.
+
+    The guards warn (:class:`~iqmodel.exceptions.IQModelWarning`) at the caller of
+    :func:`regional_normalize` or :meth:`APNormalizer.fit` (``stacklevel=3``).
+    """
     reference = float(np.quantile(background, minimal_quantile))
     if reference > 0:
         return reference, "quantile"
     positive = background[background > 0]
     if len(positive):
         reference = float(positive.min())
-        logger.info(
-            "the %g quantile of the regional background is 0; using the smallest positive "
-            "background (%g) as the reference instead",
-            minimal_quantile,
-            reference,
+        n_zero = len(background) - len(positive)
+        warnings.warn(
+            f"the {minimal_quantile:g} quantile of the regional background (regional - peak) "
+            f"is 0 ({n_zero} of {len(background)} peaks have no background); the smallest "
+            f"positive background ({reference:g}) is the reference instead. The signal is "
+            "sparse (few reads or fragments per window) or the regional window is small",
+            IQModelWarning,
+            stacklevel=3,
         )
         return reference, "smallest_positive"
-    logger.warning(
+    warnings.warn(
         "the regional background (regional - peak) is 0 for every peak; regional "
         "normalisation leaves every peak unscaled (f = 1). Check that regional is the window "
-        "signal and not the peak signal again"
+        "signal and not the peak signal again",
+        IQModelWarning,
+        stacklevel=3,
     )
     return float("inf"), "all_zero"
 
@@ -400,7 +412,8 @@ def regional_normalize(peak, regional=None, minimal_quantile: float = 0.1):
     * each column is then divided by its total.
 
     Guard (R has none and gives Inf/NaN): when ``quantile_q(u)`` is 0 the smallest positive
-    ``u`` is the divisor; when every ``u`` is 0 all ``f_p = 1`` (logged as a warning).
+    ``u`` is the divisor; when every ``u`` is 0 all ``f_p = 1``. Both warn
+    (:class:`~iqmodel.exceptions.IQModelWarning`).
 
     Parameters
     ----------
@@ -1214,7 +1227,7 @@ def compare_normalizations(matrices: Mapping, groups=None) -> dict[str, pd.DataF
         values = frame.to_numpy()
         _norm01_range(values, frame.columns, what, "Pearson r is undefined for it; drop it")
         result[name] = pd.DataFrame(
-            np.corrcoef(values, rowvar=False).reshape(frame.shape[1], frame.shape[1]),
+            correlation_matrix(values),
             index=frame.columns,
             columns=frame.columns,
         )

@@ -1,7 +1,16 @@
 """The ``iqmodel`` command line: normalize, fit, predict, report, iq-plot, motifs.
 
-Exit codes: 0 success, 2 usage error (bad arguments, unknown config key), 1 data error (a
-one-line message; ``--debug`` shows the traceback).
+Exit codes: 0 success, 2 usage error (bad arguments, an unknown or invalid parameter in
+``--config``/``--set``, a run folder that is not empty without ``--overwrite``), 1 data error
+(a one-line message; ``--debug`` shows the traceback), 130 interrupted (Ctrl-C). Warnings
+(peaks left out, a solver fallback...) print as ``iqmodel: warning: <message>`` lines on stderr,
+with ``--quiet`` too; ``--debug`` keeps Python's warning format.
+
+``iqmodel fit --out DIR`` writes the run into a hidden sibling folder and renames it to ``DIR``
+only when complete, so ``DIR`` always holds one whole run (see
+:func:`iqmodel.trajectory.write_run`). ``--config`` also takes the ``config.toml`` of an earlier
+run: its ``[model]`` parameters and, unless ``--seed`` is given, its seed are used; its other
+``[run]`` settings (inputs, states, split, size) are not, the command line gives those.
 """
 
 from __future__ import annotations
@@ -9,17 +18,57 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
+
+from iqmodel.exceptions import IQModelWarning
 
 __all__ = ["UsageError", "main"]
 
 log = logging.getLogger("iqmodel")
 
 
+MIN_SIZE = 20
+"""Shortest ``--size`` accepted, bp: shorter peaks cannot hold a motif and its context."""
+
+_SEED_MAX = 2**32 - 1
+_SIZE_WITH_TABLE = (
+    "--size resizes --peaks; the sequences of --table are used as they are: drop --size"
+)
+
+
 class UsageError(ValueError):
     """A problem with how the command was called (exit code 2)."""
+
+
+def _size(text: str) -> int:
+    """``--size``: a peak width in bp, at least :data:`MIN_SIZE`."""
+    try:
+        size = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of bp, got {text!r}") from None
+    if size < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive number of bp, got {size}")
+    if size < MIN_SIZE:
+        raise argparse.ArgumentTypeError(
+            f"peaks of {size} bp are too short to hold a motif; give at least {MIN_SIZE} bp"
+        )
+    return size
+
+
+def _seed(text: str) -> int:
+    """``--seed``: an integer in [0, 2**32 - 1]."""
+    try:
+        seed = int(text)
+    except ValueError:
+        seed = None
+    if seed is None or not 0 <= seed <= _SEED_MAX:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 0 to {_SEED_MAX}, got {text!r}"
+        )
+    return seed
 
 
 def _states(text: str) -> str | list[str]:
@@ -51,26 +100,54 @@ def _add_split(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--test-fraction", type=float, default=0.2, help="random test fraction (default 0.2)"
     )
-    parser.add_argument("--seed", type=int, help="random seed (default: drawn and recorded)")
+    parser.add_argument(
+        "--seed",
+        type=_seed,
+        help="random seed, 0 to 4294967295 (default: the seed of a run's --config, else drawn; "
+        "recorded in config.toml)",
+    )
 
 
 def _add_sequences(parser: argparse.ArgumentParser, *, table_help: str) -> None:
     parser.add_argument("--table", help=table_help)
     parser.add_argument("--peaks", help="BED / narrowPeak / TSV peaks")
     parser.add_argument("--genome", help="genome FASTA (uncompressed or bgzip)")
-    parser.add_argument("--size", type=int, help="peak width, bp (fit default 500)")
+    parser.add_argument(
+        "--size",
+        type=_size,
+        help="peak width for --peaks, bp (fit: default 500; predict: default and only "
+        "accepted value is the model's training width)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``iqmodel`` command."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--quiet", action="store_true", help="no progress or info messages")
-    common.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    """The argument parser of the ``iqmodel`` command.
 
+    ``--quiet`` and ``--debug`` go before or after the command; a command's parser leaves them
+    unset unless given there (``default=SUPPRESS``), so ``iqmodel --debug fit`` keeps them.
+    """
+
+    def flags(default) -> argparse.ArgumentParser:
+        flags = argparse.ArgumentParser(add_help=False)
+        flags.add_argument(
+            "--quiet",
+            action="store_true",
+            default=default,
+            help="no progress or info messages (warnings still show)",
+        )
+        flags.add_argument(
+            "--debug",
+            action="store_true",
+            default=default,
+            help="show tracebacks of errors, and warnings in Python's format",
+        )
+        return flags
+
+    common = flags(argparse.SUPPRESS)
     parser = argparse.ArgumentParser(
         prog="iqmodel",
         description="Interpretable models of chromatin accessibility from DNA sequence.",
-        parents=[common],
+        parents=[flags(False)],
     )
     from iqmodel import __version__
 
@@ -82,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     normalize.add_argument("--peaks", required=True, help="BED / narrowPeak / TSV peaks")
     normalize.add_argument("--genome", help="FASTA, to keep resized peaks inside chromosomes")
-    normalize.add_argument("--size", type=int, default=500, help="peak width, bp (default 500)")
+    normalize.add_argument("--size", type=_size, default=500, help="peak width, bp (default 500)")
     _add_signal(normalize)
     normalize.add_argument("--constitutive", help="file with constitutive peak names, one a line")
     normalize.add_argument("--out", required=True, help="output AP table (TSV)")
@@ -101,12 +178,19 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--tss", help="TSS BED or GTF: remove peaks near a TSS (spec 7.4)")
     fit.add_argument("--min-tss-distance", type=float, default=5000, help="bp (default 5000)")
     _add_split(fit)
-    fit.add_argument("--config", help="TOML file of IQModel parameters")
+    fit.add_argument(
+        "--config",
+        help="TOML file of IQModel parameters, or the config.toml of an earlier run "
+        "(its [model] parameters and seed)",
+    )
     fit.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter"
     )
     fit.add_argument("--no-figures", action="store_true", help="skip the report figures")
-    fit.add_argument("--out", required=True, help="output directory")
+    fit.add_argument("--out", required=True, help="output folder (new or empty)")
+    fit.add_argument(
+        "--overwrite", action="store_true", help="replace --out if it holds an earlier run"
+    )
     fit.set_defaults(handler=_fit)
 
     predict = commands.add_parser("predict", parents=[common], help="predict dAP of peaks")
@@ -194,7 +278,13 @@ def _normalize(args) -> None:
     log.info("wrote %s and %s", args.out, sidecar)
 
 
-def _resolved_params(args, seed: int) -> dict:
+def _resolved_params(args, seed: int, *, run_record: bool = False) -> dict:
+    """IQModel parameters of a fit: defaults < --config < --set, then seed and verbosity.
+
+    ``random_state`` is the seed unless set in the config or by ``--set``; for a run's own
+    ``config.toml`` (``run_record``) an explicit ``--seed`` replaces the recorded one too.
+    ``--quiet`` wins over a configured ``verbose``.
+    """
     from iqmodel.config import model_params
 
     try:
@@ -202,10 +292,14 @@ def _resolved_params(args, seed: int) -> dict:
     except (ValueError, FileNotFoundError) as error:
         raise UsageError(str(error)) from None
     explicit = set(args.set_keys)
-    if params.get("random_state") is None:
+    reseeded = run_record and args.seed is not None and "random_state" not in explicit
+    if params.get("random_state") is None or reseeded:
         params["random_state"] = seed
-    if "verbose" not in explicit and not _config_has(args.config, "verbose"):
-        params["verbose"] = 0 if args.quiet else 1
+    if "verbose" not in explicit:
+        if args.quiet:
+            params["verbose"] = 0
+        elif not _config_has(args.config, "verbose"):
+            params["verbose"] = 1
     return params
 
 
@@ -215,6 +309,58 @@ def _config_has(config, key: str) -> bool:
     from iqmodel.config import read_config
 
     return key in read_config(config)
+
+
+def _run_seed(args) -> tuple[int, bool]:
+    """The seed of a fit (--seed, else a run record's seed, else drawn) and whether
+    ``--config`` is a run record (a ``config.toml`` with a ``[run]`` table)."""
+    from iqmodel.config import read_run_settings
+
+    run = {}
+    if args.config is not None:
+        try:
+            run = read_run_settings(args.config)
+        except (ValueError, FileNotFoundError) as error:
+            raise UsageError(str(error)) from None
+    if run:
+        log.info(
+            "%s is the record of an earlier run: using its [model] parameters%s; its other "
+            "[run] settings (inputs, states, split, size) are not applied",
+            args.config,
+            "" if args.seed is not None or "seed" not in run else f" and seed {run.get('seed')}",
+        )
+    if args.seed is not None:
+        return args.seed, bool(run)
+    if "seed" in run:
+        seed = run["seed"]
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= _SEED_MAX:
+            raise UsageError(
+                f"config file {str(args.config)!r}: [run] seed must be a whole number from 0 "
+                f"to {_SEED_MAX}, got {seed!r}; fix it or pass --seed"
+            )
+        return seed, True
+    return int(np.random.SeedSequence().entropy % 2**31), bool(run)
+
+
+def _check_out_folder(args) -> None:
+    """Refuse an --out that is a file, or a non-empty folder without --overwrite."""
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(
+            f"--out {out} is an existing file, not a folder; a run is written into a folder: "
+            "give a new folder name"
+        )
+    here = Path.cwd().resolve()
+    if out.is_dir() and (here == out.resolve() or out.resolve() in here.parents):
+        raise UsageError(
+            f"--out {out} is the current folder or holds it; a run folder is replaced as a "
+            "whole: give a new folder name, e.g. --out run1"
+        )
+    if out.is_dir() and not args.overwrite and any(out.iterdir()):
+        raise UsageError(
+            f"--out {out} is a folder that is not empty (an earlier run?); give a new folder, "
+            "or pass --overwrite to replace it"
+        )
 
 
 _SIGNAL_FLAGS = {
@@ -238,6 +384,8 @@ def _check_fit_inputs(args) -> None:
         raise UsageError("give the ATAC signal: --counts, --bigwig, --fragments or --ap")
     if args.test_chroms and args.test_fraction != 0.2:
         raise UsageError("give either --test-chroms or --test-fraction, not both")
+    if args.table and args.size is not None:
+        raise UsageError(_SIZE_WITH_TABLE)
 
 
 def _fit(args) -> None:
@@ -251,9 +399,11 @@ def _fit(args) -> None:
     )
 
     _check_fit_inputs(args)
+    _check_out_folder(args)
     args.set_keys = [text.partition("=")[0].strip() for text in args.set]
-    seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
-    params = _resolved_params(args, seed)
+    seed, run_record = _run_seed(args)
+    params = _resolved_params(args, seed, run_record=run_record)
+    size = args.size if args.size is not None else 500
     split = {
         "test_chroms": args.test_chroms,
         "test_fraction": 0.0 if args.test_chroms else args.test_fraction,
@@ -268,7 +418,7 @@ def _fit(args) -> None:
             args.start,
             args.end,
             ap=read_ap_table(args.ap) if args.ap else None,
-            size=args.size or 500,
+            size=size,
             tss=args.tss,
             min_tss_distance=args.min_tss_distance,
             progress=not args.quiet,
@@ -288,7 +438,7 @@ def _fit(args) -> None:
             "table": args.table,
             "peaks": args.peaks,
             "genome": args.genome,
-            "size": args.size or (None if args.table else 500),
+            "size": None if args.table else size,
             "tss": args.tss,
             "min_tss_distance": args.min_tss_distance if args.tss else None,
             "test_chroms": args.test_chroms,
@@ -299,7 +449,16 @@ def _fit(args) -> None:
         },
         "model": {k: v for k, v in params.items() if isinstance(v, (str, int, float, bool))},
     }
-    write_run(args.out, model, data, predictions, metrics, config, figures=not args.no_figures)
+    write_run(
+        args.out,
+        model,
+        data,
+        predictions,
+        metrics,
+        config,
+        figures=not args.no_figures,
+        overwrite=args.overwrite,
+    )
     shown = metrics.get("test", metrics["train"])
     label = "held-out" if "test" in metrics else "training"
     print(
@@ -309,22 +468,50 @@ def _fit(args) -> None:
 
 
 def _sequences_for_prediction(args, model) -> tuple[list, list[str]]:
+    """Names and sequences to predict, checked against the model's training length."""
+    trained = getattr(model, "seq_length_", None) or None  # absent in early model files
     if bool(args.table) == bool(args.peaks or args.genome):
         raise UsageError("give either --table, or --peaks with --genome")
     if args.table:
+        if args.size is not None:
+            raise UsageError(_SIZE_WITH_TABLE)
         from iqmodel.trajectory import read_sequence_table
 
         frame = read_sequence_table(args.table)
-        return list(frame.index), [s.upper() for s in frame["sequence"]]
+        sequences = [s.upper() for s in frame["sequence"]]
+        _check_table_lengths(args.table, list(frame.index), sequences, trained)
+        return list(frame.index), sequences
     if not (args.peaks and args.genome):
         raise UsageError("--peaks needs --genome")
+    if args.size is not None and trained is not None and args.size != trained:
+        raise UsageError(
+            f"--size {args.size} differs from the {trained} bp the model {args.model} was "
+            f"trained on, and its predictions hold only for {trained}-bp sequences; omit --size "
+            f"(peaks are then resized to {trained} bp)"
+        )
     from iqmodel.io.genome import Genome, extract_sequences
     from iqmodel.io.intervals import read_peaks, resize_intervals
 
-    size = args.size or model.seq_length_ or 500
+    size = args.size or trained or 500
     genome = Genome(args.genome)
     peaks = resize_intervals(read_peaks(args.peaks), size, genome.chrom_sizes)
     return list(peaks["name"]), extract_sequences(genome, peaks)
+
+
+def _check_table_lengths(table, names: list, sequences: list[str], trained: int | None) -> None:
+    if trained is None:
+        return
+    wrong = [(name, len(seq)) for name, seq in zip(names, sequences, strict=True)]
+    wrong = [(name, length) for name, length in wrong if length != trained]
+    if wrong:
+        lengths = sorted({length for _, length in wrong})
+        shown = ", ".join(f"{length} bp" for length in lengths[:5])
+        name, length = wrong[0]
+        raise ValueError(
+            f"{table}: {len(wrong)} of {len(sequences)} sequences are not {trained} bp, the "
+            f"length the model was trained on (found {shown}; e.g. {name!r} is {length} bp); "
+            f"resize the sequences to {trained} bp, e.g. predict from --peaks with --genome"
+        )
 
 
 def _predict(args) -> None:
@@ -427,14 +614,45 @@ def _configure_logging(quiet: bool) -> None:
     log.propagate = False
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """``warnings.showwarning`` of a command: one line, ``iqmodel: warning: <message>``.
+
+    Warnings from other packages (numpy, glum...) name their class at the end.
+    """
+    text = " ".join(part.strip() for part in str(message).splitlines() if part.strip())
+    if not issubclass(category, IQModelWarning):
+        text += f" ({category.__name__})"
+    stream = sys.stderr if file is None else file
+    if stream is None:  # pythonw: no console
+        return
+    try:
+        stream.write(f"iqmodel: warning: {text}\n")
+    except OSError:  # stderr closed or gone: the warning is lost, the command goes on
+        pass
+
+
 def main(argv=None) -> int:
-    """Run the ``iqmodel`` command; returns the exit code (0 ok, 1 data error, 2 usage)."""
+    """Run the ``iqmodel`` command; returns the exit code (0 ok, 1 data error, 2 usage).
+
+    Warnings raised by the command go to stderr as ``iqmodel: warning: <message>`` lines, with
+    ``--quiet`` too (they are not progress); ``--debug`` keeps Python's format (file and
+    line). The warning filters (``-W``, ``PYTHONWARNINGS``) apply as usual; both are restored
+    when the command ends.
+    """
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
     _configure_logging(args.quiet)
+    with warnings.catch_warnings():
+        if not args.debug:
+            warnings.showwarning = _show_warning
+        return _run(parser, args)
+
+
+def _run(parser: argparse.ArgumentParser, args) -> int:
+    """The command of ``args``, its errors turned into messages and exit codes."""
     try:
         args.handler(args)
     except UsageError as error:
@@ -443,12 +661,18 @@ def main(argv=None) -> int:
         parser.print_usage(sys.stderr)
         print(f"iqmodel: error: {error}", file=sys.stderr)
         return 2
-    except (ValueError, TypeError, KeyError, OSError, RuntimeError) as error:
+    except (ValueError, TypeError, KeyError, OSError, RuntimeError, Warning) as error:
+        # a Warning here was made an error by a filter (python -W error, PYTHONWARNINGS)
         if args.debug:
             raise
         message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
         print(f"iqmodel: error: {message}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("iqmodel: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

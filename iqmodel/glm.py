@@ -27,6 +27,7 @@ Two solvers minimise the same objective:
 from __future__ import annotations
 
 import numbers
+import warnings
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -34,7 +35,9 @@ import numpy as np
 from scipy.special import expit, logit, xlogy
 
 from iqmodel._validation import check_matrix
+from iqmodel.exceptions import IQModelWarning
 from iqmodel.motifs import _check_real
+from iqmodel.sampling import canonical_order
 
 __all__ = [
     "DEFAULT_LAMBDA",
@@ -171,7 +174,8 @@ def fit_logistic_lasso(
         Non-negative finite observation weights, normalised to sum 1; rows of weight 0 are
         left out. Integer weights are equivalent to duplicating rows.
     solver : {"auto", "glmnet", "glum"}, default "auto"
-        ``"auto"`` uses glmnet when python-glmnet imports, glum otherwise.
+        ``"auto"`` uses glmnet when python-glmnet imports, glum otherwise; when glmnet
+        returns no solution (no convergence, or a fatal error) it refits with glum and warns.
     max_iter : int, optional
         glmnet: maximum passes over the data (default 100,000, as R); glum: maximum IRLS
         iterations (default 100).
@@ -190,8 +194,14 @@ def fit_logistic_lasso(
     Raises
     ------
     RuntimeError
-        When glmnet does not converge within ``max_iter`` passes (it returns no solution) or
-        reports a fatal error.
+        When glmnet (``solver="glmnet"``) does not converge within ``max_iter`` passes (it
+        returns no solution) or reports a fatal error.
+
+    Warns
+    -----
+    IQModelWarning
+        When ``solver="auto"`` fell back from glmnet to glum (``GLMFit.solver`` is then
+        ``"glum"``).
 
     Notes
     -----
@@ -225,11 +235,17 @@ def fit_logistic_lasso(
         try:
             solve = _solve_glmnet if solver == "glmnet" else _solve_glum
             solution = solve(*problem, *limits)
-        except RuntimeError:
+        except RuntimeError as error:
             if requested != "auto" or solver != "glmnet":
                 raise
             # glmnet's coordinate descent can cycle on near-collinear designs; glum's IRLS
             # minimises the same objective
+            warnings.warn(
+                f"{_glmnet_problem(error)}; refitted with glum, which minimises the same "
+                "objective (pass solver='glum' to skip glmnet)",
+                IQModelWarning,
+                stacklevel=2,
+            )
             solver = "glum"
             limits = (_check_max_iter(max_iter, solver), _check_tol(tol, solver))
             solution = _solve_glum(*problem, *limits)
@@ -289,6 +305,7 @@ def cross_validate_lambda(
     random_state=None,
     solver: str = "auto",
     tol: float | None = 1e-7,
+    keys=None,
 ) -> LambdaPath:
     """Choose the lasso penalty by K-fold cross-validation of the held-out log-loss.
 
@@ -301,24 +318,47 @@ def cross_validate_lambda(
         Grid size: log-spaced from :func:`lambda_max` down to ``ratio`` times it.
     n_folds : int, default 5
     random_state : int, Generator or None
-        Fold assignment.
+        Fold assignment: with ``perm = default_rng(random_state).permutation(n_samples)``, row
+        ``i`` is held out in fold ``perm[i] % n_folds`` (``perm[rank_i] % n_folds`` with
+        ``keys``).
     solver, tol
         As in :func:`fit_logistic_lasso` (the folds are fitted with R's tolerance by default).
+    keys : array-like of int, shape (n_samples,), optional
+        Distinct canonical ranks of the rows (:func:`iqmodel.sampling.order_keys`, or those of
+        a superset of the rows; ``rank_i`` is the rank of ``keys[i]`` among them). When given,
+        folds follow the rows rather than their positions, and every fit sees its rows in the
+        canonical order, so permuting the rows of ``X``, ``y`` and ``keys`` together returns
+        the same ``best`` and the same table, bit for bit.
 
     Returns
     -------
     LambdaPath
+
+    Raises
+    ------
+    ValueError
+        When there are fewer rows than folds, or ``n_folds < 2``.
     """
     import pandas as pd
 
     values, target, _ = _check_data(X, y, None)
-    if n_folds < 2 or n_folds > len(target):
-        raise ValueError(f"n_folds must be between 2 and the number of rows, got {n_folds}")
+    n_samples = len(target)
+    if n_folds < 2:
+        raise ValueError(f"n_folds must be at least 2, got {n_folds}")
+    if n_folds > n_samples:
+        raise ValueError(
+            f"cross-validating the lasso penalty needs at least {n_folds} rows, got "
+            f"{n_samples}; pass more sequences or a fixed glm_lambda"
+        )
+    if keys is not None:
+        # work in the canonical order: folds and every sum then follow the rows' content
+        order = canonical_order(keys, n_samples)
+        values, target = values[order], target[order]
     top = lambda_max(values, target)
     if top == 0:
         return LambdaPath(0.0, pd.DataFrame({"lambda": [0.0], "mean_loss": [np.nan]}))
     grid = top * np.logspace(0, np.log10(ratio), n_lambdas)
-    folds = np.random.default_rng(random_state).permutation(len(target)) % n_folds
+    folds = np.random.default_rng(random_state).permutation(n_samples) % n_folds
     losses = np.empty((n_lambdas, n_folds))
     for f in range(n_folds):
         held_out = folds == f
@@ -453,22 +493,43 @@ def _glmnet_path(X, y, weight, lambdas, alpha, standardize, max_iter, tol):
         0,  # kopt: exact Newton-Raphson
     )
     if jerr != 0 or n_fitted != len(lambdas):
-        raise RuntimeError(_glmnet_failure(jerr, max_iter, tol))
+        raise _glmnet_failure(jerr, max_iter, tol)
     coefs = lsolns(n_features, ca, ia, nin)[:, 0, : len(lambdas)]
     return a0[0, : len(lambdas)].copy(), coefs, int(n_passes)
 
 
-def _glmnet_failure(jerr: int, max_iter: int, tol: float) -> str:
+class _GlmnetError(RuntimeError):
+    """glmnet returned no solution; ``problem`` says why, without the advice."""
+
+    def __init__(self, message: str, problem: str) -> None:
+        super().__init__(message)
+        self.problem = problem
+
+
+def _glmnet_failure(jerr: int, max_iter: int, tol: float) -> _GlmnetError:
     if jerr < 0:
-        return (
+        problem = (
+            f"glmnet's coordinate descent did not converge within max_iter={max_iter} passes "
+            f"at tol={tol} (lognet error {jerr})"
+        )
+        return _GlmnetError(
             f"glmnet did not converge within max_iter={max_iter} passes at tol={tol} "
             f"(lognet error {jerr}) and returned no solution; increase max_iter or tol, or "
-            "use solver='glum'"
+            "use solver='glum'",
+            problem,
         )
-    return (
+    problem = (
         f"glmnet's lognet stopped with fatal error {jerr} (8001/9001: mean of y within 1e-9 "
-        "of 0/1; below 7777: memory allocation); use solver='glum' or check the data"
+        "of 0/1; below 7777: memory allocation)"
     )
+    return _GlmnetError(f"{problem}; use solver='glum' or check the data", problem)
+
+
+def _glmnet_problem(error: RuntimeError) -> str:
+    """What went wrong in glmnet, for the fallback warning."""
+    if isinstance(error, _GlmnetError):
+        return error.problem
+    return f"glmnet failed ({error})"
 
 
 def _solve_glum(X, y, weight, lam, alpha, standardize, max_iter, tol) -> _Solution:

@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
 import time
+import uuid
+import warnings
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -22,14 +26,17 @@ import numpy as np
 import pandas as pd
 
 from iqmodel.ap import APNormalizer, compute_dap
+from iqmodel.exceptions import IQModelWarning
 from iqmodel.io._atomic import atomic_write, atomic_write_text, write_table
 from iqmodel.io.genome import Genome, extract_sequences
 from iqmodel.io.intervals import read_peaks, read_tss, resize_intervals, tss_distance
 from iqmodel.io.tracks import TrackSignal, bigwig_signal, fragment_counts, read_counts_table
+from iqmodel.metrics import pearson_r2, r2_score
 
 __all__ = [
     "EXAMPLES",
     "Trajectory",
+    "check_run_folder",
     "filter_near_tss",
     "fit_trajectory",
     "load_table_trajectory",
@@ -40,6 +47,7 @@ __all__ = [
     "read_sequence_table",
     "read_signal",
     "split_peaks",
+    "write_figures",
     "write_run",
 ]
 
@@ -249,6 +257,18 @@ def _removed(names, reason: str) -> pd.DataFrame:
     return pd.DataFrame({"name": list(names), "reason": reason})
 
 
+def _warn_removed(what: str, stacklevel: int = 3) -> None:
+    """Announce peaks left out (``what``: how many and why) and where they are listed.
+
+    ``stacklevel`` 3 points at the caller of the public function that calls this one.
+    """
+    warnings.warn(
+        f"{what}; they are listed in removed_peaks.tsv of the run (Trajectory.removed)",
+        IQModelWarning,
+        stacklevel=stacklevel,
+    )
+
+
 def load_trajectory(
     peaks_path,
     genome,
@@ -300,12 +320,23 @@ def load_trajectory(
         signal_data = read_signal(peaks, progress=progress, **signal)
         ap, _ = normalize_signal(signal_data, **(ap_params or {}))
     else:
-        ap = _aligned_ap(ap, peaks.index)
+        ap = _aligned_ap(ap, peaks.index)  # warns (at our caller) about unused AP rows
     removed = []
     if tss is not None:
         keep = filter_near_tss(peaks, tss, min_tss_distance)
-        removed.append(_removed(peaks.index[~keep], f"within {min_tss_distance:g} bp of a TSS"))
-        log.info("TSS filter: %d of %d peaks removed", (~keep).sum(), len(peaks))
+        n_near = int((~keep).sum())
+        if n_near == len(peaks):
+            raise ValueError(
+                f"no peaks are left after filtering: all {len(peaks)} peaks lie within "
+                f"{min_tss_distance:g} bp of a TSS or on a chromosome without one; check the "
+                "TSS file (same genome build and chromosome names as the peaks) and the distance"
+            )
+        if n_near:
+            removed.append(_removed(peaks.index[~keep], f"within {min_tss_distance:g} bp of a TSS"))
+            _warn_removed(
+                f"TSS filter: {n_near} of {len(peaks)} peaks lie within {min_tss_distance:g} bp "
+                "of a TSS or on a chromosome without one and were removed"
+            )
         peaks, ap = peaks[keep.to_numpy()], ap[keep.to_numpy()]
     if peaks.empty:
         raise ValueError("no peaks are left after filtering; check the TSS file and distance")
@@ -323,11 +354,22 @@ def load_trajectory(
 
 
 def _aligned_ap(ap: pd.DataFrame, names: pd.Index) -> pd.DataFrame:
+    """The rows of ``ap`` for the peaks ``names``, in their order (called by
+    :func:`load_trajectory`; warns at its caller when AP rows are left unused)."""
     missing = names.difference(ap.index)
     if len(missing):
         raise ValueError(
             f"{len(missing)} peaks have no row in the AP table (e.g. {list(missing[:3])}); "
             "make the AP table from the same peak file"
+        )
+    unused = ap.index.difference(names)
+    if len(unused):
+        warnings.warn(
+            f"{len(unused)} of {len(ap)} rows of the AP table are not among the "
+            f"{len(names)} peaks and were not used (e.g. {list(unused[:3])}); was the AP table "
+            "made from another peak file?",
+            IQModelWarning,
+            stacklevel=3,
         )
     return ap.loc[names]
 
@@ -424,13 +466,10 @@ def load_table_trajectory(
 
 
 def _metrics(dap: np.ndarray, prediction: np.ndarray) -> dict:
-    residual = np.sum((dap - prediction) ** 2)
-    total = np.sum((dap - dap.mean()) ** 2)
-    pearson = np.corrcoef(dap, prediction)[0, 1] if np.std(prediction) > 0 else 0.0
     return {
         "n": len(dap),
-        "r2": float(1 - residual / total) if total > 0 else float("nan"),
-        "pearson_r2": float(pearson**2),
+        "r2": r2_score(dap, prediction),
+        "pearson_r2": pearson_r2(dap, prediction),
     }
 
 
@@ -480,6 +519,57 @@ def fit_trajectory(data: Trajectory, params: Mapping) -> tuple:
     return model, predictions, metrics
 
 
+def check_run_folder(out_dir, *, overwrite: bool = False) -> None:
+    """Check that a run can be written to ``out_dir``, before any work is done.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The run folder: it may be missing or empty; a non-empty folder only with
+        ``overwrite``.
+    overwrite : bool, default False
+        Allow replacing a non-empty folder (an earlier run).
+
+    Raises
+    ------
+    NotADirectoryError
+        When ``out_dir`` is an existing file (or other non-folder).
+    FileExistsError
+        When ``out_dir`` is a non-empty folder and ``overwrite`` is False.
+    ValueError
+        When ``out_dir`` is the current working folder or holds it (a run folder is replaced
+        as a whole, which would pull the folder from under the running process).
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(
+            f"{out} exists and is not a folder; a run is written into a folder: choose a new "
+            "folder name"
+        )
+    if _holds_cwd(out):
+        raise ValueError(
+            f"run folder {out} is the current folder or holds it; a run folder is replaced as "
+            "a whole: choose a new folder name"
+        )
+    if out.is_dir() and not overwrite and any(out.iterdir()):
+        raise FileExistsError(
+            f"run folder {out} is not empty; choose a new folder, or pass overwrite=True to "
+            "replace it"
+        )
+
+
+def _holds_cwd(out: Path) -> bool:
+    """Whether the existing folder ``out`` is the working folder or one of its parents."""
+    if not out.is_dir():
+        return False
+    here, target = Path.cwd().resolve(), out.resolve()
+    return here == target or target in here.parents
+
+
+def _sibling(out: Path, kind: str) -> Path:
+    return out.with_name(f".{out.name}.{kind}-{uuid.uuid4().hex}")
+
+
 def write_run(
     out_dir,
     model,
@@ -489,8 +579,9 @@ def write_run(
     config: Mapping,
     *,
     figures: bool = True,
+    overwrite: bool = False,
 ) -> list[Path]:
-    """Write a fitted trajectory's outputs to ``out_dir`` (created); every file atomically.
+    """Write a fitted trajectory's outputs to the run folder ``out_dir``, as one whole.
 
     Files: ``model.json``, ``metrics.json``, ``predictions.tsv``, ``config.toml`` (resolved
     model parameters, run options, iqmodel version, seed), ``data.tsv.gz`` (peaks,
@@ -498,15 +589,77 @@ def write_run(
     (when computed), and with ``figures`` the report (``report.pdf``) and
     ``prediction_scatter.png``.
 
+    Everything is written into a hidden sibling folder (``.NAME.partial-<hex>``) that is
+    renamed to ``out_dir`` only when complete, so ``out_dir`` always holds one whole run: a
+    failure or Ctrl-C while writing leaves it as it was and removes the partial folder. With
+    ``overwrite``, an existing folder is replaced in one step (moved aside, the new run
+    renamed in, the old one deleted); no file of the earlier run stays.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The run folder (parent folders are created). Missing or empty; a non-empty folder
+        only with ``overwrite`` (see :func:`check_run_folder`).
+    model : IQModel
+        Fitted.
+    data : Trajectory
+    predictions : DataFrame
+    metrics : dict
+    config : mapping of str to mapping
+        TOML tables for ``config.toml`` (see :func:`iqmodel.config.write_toml`).
+    figures : bool, default True
+    overwrite : bool, default False
+
     Returns
     -------
     list of Path
-        The files written.
+        The files written (inside ``out_dir``).
+
+    Raises
+    ------
+    NotADirectoryError, FileExistsError
+        See :func:`check_run_folder`; raised before anything is written.
     """
+    check_run_folder(out_dir, overwrite=overwrite)
+    out = Path(os.path.abspath(out_dir))  # "." and "runs/x/" have a name and a parent
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = _sibling(out, "partial")
+    try:
+        partial.mkdir()
+    except OSError as error:
+        raise OSError(
+            error.errno,
+            f"cannot write the run folder {out_dir}: a run is written next to it in "
+            f"{out.parent} and renamed into place, but that folder refused it ({error.strerror})",
+        ) from None
+    try:
+        written = _write_run_files(partial, model, data, predictions, metrics, config, figures)
+        _move_into_place(partial, out)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return [Path(out_dir) / path.relative_to(partial) for path in written]
+
+
+def _move_into_place(partial: Path, out: Path) -> None:
+    """Rename ``partial`` to ``out``, replacing an existing folder ``out`` as one step."""
+    if not out.exists():
+        os.rename(partial, out)
+        return
+    old = _sibling(out, "old")
+    os.rename(out, old)
+    try:
+        os.rename(partial, out)
+    except BaseException:
+        if not out.exists():
+            os.rename(old, out)  # put the earlier run back
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_run_files(out: Path, model, data, predictions, metrics, config, figures) -> list:
     from iqmodel.config import write_toml
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     written = [model_path := out / "model.json"]
     model.save(model_path)
     written.append(atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n"))
@@ -527,7 +680,21 @@ def write_run(
 
 
 def write_figures(out_dir, model, data: Trajectory, predictions: pd.DataFrame) -> list[Path]:
-    """The model report (PDF) and the held-out prediction scatter (PNG) of a run."""
+    """The model report (PDF) and the held-out prediction scatter (PNG) of a run.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        An existing folder; ``report.pdf`` and ``prediction_scatter.png`` are written there.
+    model : IQModel
+    data : Trajectory
+    predictions : DataFrame
+        As returned by :func:`fit_trajectory`.
+
+    Returns
+    -------
+    list of Path
+    """
     import matplotlib
 
     matplotlib.use("Agg")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,7 @@ from iqmodel.ap import (
     tfidf,
     tfidf_probability,
 )
+from iqmodel.exceptions import IQModelWarning
 
 PEAKS = ["p1", "p2", "p3", "p4"]
 
@@ -84,17 +86,33 @@ def test_regional_quantile_guard_smallest_positive():
     # u = [0, 0, 4, 12]: quantile_0.1 at position 0.3 is 0 -> smallest positive u = 4
     # f = max([0, 0, 4, 12] / 4, 1) = [1, 1, 1, 3]
     regional = PEAK + _frame({"a": [0, 0, 2, 6], "b": [0, 0, 2, 6]})
-    result = regional_normalize(PEAK, regional)
+    with pytest.warns(
+        IQModelWarning,
+        match=r"the 0\.1 quantile of the regional background .* is 0 \(2 of 4 peaks have no "
+        r"background\); the smallest positive background \(4\) is the reference instead",
+    ) as record:
+        result = regional_normalize(PEAK, regional)
+    assert record[0].filename == __file__  # points at the regional_normalize call
     assert result.guard == "smallest_positive" and result.reference == 4
     np.testing.assert_allclose(result.factor, [1, 1, 1, 3])
 
 
-def test_regional_quantile_guard_all_zero(caplog):
-    with caplog.at_level(logging.WARNING, logger="iqmodel.ap"):
+def test_regional_quantile_guard_all_zero():
+    with pytest.warns(
+        IQModelWarning, match=r"regional background \(regional - peak\) is 0 for every peak"
+    ):
         result = regional_normalize(PEAK, PEAK.copy())
     assert result.guard == "all_zero" and result.reference == np.inf
     np.testing.assert_array_equal(result.factor, 1.0)
-    assert "background" in caplog.text
+
+
+def test_regional_quantile_guard_does_not_warn_on_a_positive_quantile(rng):
+    peak, regional, _ = _synthetic(rng)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", IQModelWarning)
+        result = regional_normalize(peak, regional)
+        normalizer = APNormalizer().fit(peak, regional)
+    assert result.guard == "quantile" and normalizer.report_["regional_guard"] == "quantile"
 
 
 def test_regional_none_is_reported_and_only_column_normalises(caplog):
@@ -334,7 +352,9 @@ def test_to_dict_from_dict_round_trip(rng):
     assert loaded.get_params() == {**normalizer.get_params(), "constitutive": None}
     assert loaded.to_dict() == data
     # the all-zero guard (inf reference) survives JSON too
-    flat = APNormalizer(constitutive=peak.index[:30]).fit(peak, peak.copy())
+    with pytest.warns(IQModelWarning, match="is 0 for every peak") as record:
+        flat = APNormalizer(constitutive=peak.index[:30]).fit(peak, peak.copy())
+    assert record[0].filename == __file__  # points at the fit call
     data = json.loads(json.dumps(flat.to_dict()))
     assert data["regional_reference"] is None and data["params"]["constitutive"][0] == "peak0"
     again = APNormalizer.from_dict(data)

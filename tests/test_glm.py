@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.optimize import minimize
 from scipy.special import expit, logit
 
+from iqmodel import glm as glm_module
+from iqmodel.exceptions import IQModelWarning
 from iqmodel.glm import GLMFit, fit_logistic_lasso, objective
 
 SOLVERS = ("glmnet", "glum")
@@ -374,19 +378,119 @@ def test_cross_validated_lambda_prefers_penalty_on_noise(rng):
     strong = cross_validate_lambda(X, signal, random_state=0)
     assert strong.best < strong.table["lambda"].iloc[0]  # some coefficients must survive
     assert list(strong.table.columns) == ["lambda", "mean_loss", "se_loss"]
-    with pytest.raises(ValueError, match="n_folds must be between 2"):
+    with pytest.raises(ValueError, match="n_folds must be at least 2, got 1"):
         cross_validate_lambda(X, y, n_folds=1)
+
+
+def test_cross_validation_with_too_few_rows_says_what_to_change(rng):
+    from iqmodel.glm import cross_validate_lambda
+
+    X = rng.normal(size=(2, 3))
+    with pytest.raises(
+        ValueError,
+        match=r"cross-validating the lasso penalty needs at least 3 rows, got 2; pass more "
+        r"sequences or a fixed glm_lambda",
+    ):
+        cross_validate_lambda(X, np.array([0.2, 0.7]), n_folds=3)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_keyed_cross_validation_is_independent_of_row_order(rng, solver):
+    from iqmodel.glm import cross_validate_lambda
+    from iqmodel.sampling import order_keys
+
+    X, y = _fractional_problem(rng, n=200, p=15)
+    codes = rng.integers(0, 4, size=(200, 30)).astype(np.int8)  # the rows' "sequences"
+    keys = order_keys(codes, y)
+    kwargs = {"n_lambdas": 6, "n_folds": 4, "random_state": 7, "solver": solver}
+    path = cross_validate_lambda(X, y, keys=keys, **kwargs)
+    plain = cross_validate_lambda(X, y, **kwargs)
+    assert path.table["mean_loss"].notna().all()
+    for _ in range(2):
+        permutation = rng.permutation(200)
+        moved = cross_validate_lambda(
+            X[permutation], y[permutation], keys=keys[permutation], **kwargs
+        )
+        assert moved.best == path.best
+        np.testing.assert_allclose(
+            moved.table.to_numpy(), path.table.to_numpy(), rtol=1e-10, atol=1e-12
+        )
+        # without keys the folds follow positions: same seed, other held-out rows
+        unkeyed = cross_validate_lambda(X[permutation], y[permutation], **kwargs)
+        assert not np.allclose(unkeyed.table["mean_loss"], plain.table["mean_loss"])
+
+
+def test_keys_in_canonical_order_reproduce_the_positional_folds(rng):
+    from iqmodel.glm import cross_validate_lambda
+
+    X, y = _fractional_problem(rng, n=120, p=6)
+    kwargs = {"n_lambdas": 5, "n_folds": 3, "random_state": 2}
+    plain = cross_validate_lambda(X, y, **kwargs)
+    # keys of a superset of rows (here spaced out, as a subset's keys would be) work too
+    keyed = cross_validate_lambda(X, y, keys=np.arange(120) * 3 + 11, **kwargs)
+    np.testing.assert_array_equal(keyed.table.to_numpy(), plain.table.to_numpy())
+    with pytest.raises(ValueError, match="keys must be distinct"):
+        cross_validate_lambda(X, y, keys=np.zeros(120, dtype=int), **kwargs)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_fit_is_independent_of_row_order_up_to_rounding(problem, rng, solver):
+    X, y = problem
+    fit = fit_logistic_lasso(X, y, lam=1e-4, solver=solver)
+    permutation = rng.permutation(len(y))
+    moved = fit_logistic_lasso(X[permutation], y[permutation], lam=1e-4, solver=solver)
+    np.testing.assert_allclose(moved.coef, fit.coef, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(moved.predict(X), fit.predict(X), rtol=0, atol=1e-10)
 
 
 def test_auto_solver_falls_back_to_glum_when_glmnet_cycles(rng):
     X = rng.normal(size=(200, 4))
     y = expit(X[:, 0])
-    # an absurdly small pass budget makes glmnet give up; "auto" then solves with glum
-    with pytest.warns(Warning):
+    # an absurdly small pass budget makes glmnet give up; "auto" then solves with glum (which
+    # runs out of its 2 IRLS iterations too, and says so)
+    with (
+        pytest.warns(UserWarning, match="IRLS failed to converge"),
+        pytest.warns(
+            IQModelWarning,
+            match=r"glmnet's coordinate descent did not converge within max_iter=2 passes at "
+            r"tol=1e-09 \(lognet error -\d+\); refitted with glum, which minimises the same "
+            r"objective",
+        ) as record,
+    ):
         fit = fit_logistic_lasso(X, y, solver="auto", max_iter=2)
     assert fit.solver == "glum"
+    fallback = [w for w in record if issubclass(w.category, IQModelWarning)]
+    assert len(fallback) == 1 and fallback[0].filename == __file__  # at the caller
     with pytest.raises(RuntimeError, match="did not converge"):
         fit_logistic_lasso(X, y, solver="glmnet", max_iter=2)
+
+
+def test_auto_solver_fallback_is_announced_and_gives_the_glum_fit(problem, monkeypatch):
+    X, y = problem
+
+    def cycling(*args):
+        raise RuntimeError("coordinate descent cycled")
+
+    monkeypatch.setattr(glm_module, "_solve_glmnet", cycling)
+    with pytest.warns(
+        IQModelWarning,
+        match=r"glmnet failed \(coordinate descent cycled\); refitted with glum, which "
+        r"minimises the same objective \(pass solver='glum' to skip glmnet\)",
+    ):
+        fit = fit_logistic_lasso(X, y, lam=1e-3, solver="auto")
+    direct = fit_logistic_lasso(X, y, lam=1e-3, solver="glum")
+    assert fit.solver == "glum"
+    np.testing.assert_array_equal(fit.coef, direct.coef)
+    with pytest.raises(RuntimeError, match="coordinate descent cycled"):  # asked for: no fallback
+        fit_logistic_lasso(X, y, lam=1e-3, solver="glmnet")
+
+
+def test_auto_solver_does_not_warn_when_glmnet_converges(problem):
+    X, y = problem
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = fit_logistic_lasso(X, y, lam=1e-3, solver="auto")
+    assert fit.solver == "glmnet" and fit.converged
 
 
 def test_glmnet_path_matches_single_lambda_fits(rng):

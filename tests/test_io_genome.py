@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import re
 import warnings
 
 import pandas as pd
@@ -213,9 +212,7 @@ def test_matching_index_is_kept_whatever_its_age(tmp_path, rng):
     assert fai.stat().st_mtime == 1_000_000
 
 
-def test_stale_index_in_read_only_folder_is_rebuilt_in_temporary_folder(
-    tmp_path, rng, monkeypatch
-):
+def test_stale_index_in_read_only_folder_is_rebuilt_in_temporary_folder(tmp_path, rng, monkeypatch):
     path = tmp_path / "g.fa"
     write_fasta(path, {"chrA": random_bases(rng, 600)}, 60)
     Genome(path).close()

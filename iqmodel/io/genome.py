@@ -1,7 +1,8 @@
 """Genome sequences from an indexed FASTA file (pyfaidx).
 
-:class:`Genome` opens a FASTA file (plain, or block-gzipped with ``bgzip``), builds the
-``.fai`` index when it is missing and fetches 0-based half-open intervals on the + strand.
+:class:`Genome` opens a FASTA file (plain, or block-gzipped with ``bgzip``), checks its ``.fai``
+(and ``.gzi``) index against the file, builds the index when it is missing or does not match,
+and fetches 0-based half-open intervals on the + strand.
 Soft-masked (lower-case, repeat) bases are upper-cased by default, as R's ``gseq.extract``
 does; ``soft_mask="N"`` turns them into ``N`` instead. :func:`extract_sequences` fetches the
 sequences of a whole peak set after checking every interval against the genome.
@@ -9,16 +10,23 @@ sequences of a whole peak set after checking every interval against the genome.
 
 from __future__ import annotations
 
+import bisect
 import difflib
+import itertools
+import logging
 import os
 import shutil
+import struct
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from iqmodel._validation import format_names
+from iqmodel.exceptions import IQModelWarning
+from iqmodel.io._atomic import as_path, atomic_write
 from iqmodel.io.intervals import check_peaks
 
 __all__ = ["Genome", "extract_sequences"]
@@ -26,6 +34,11 @@ __all__ = ["Genome", "extract_sequences"]
 _SOFT_MASK = ("upper", "N")
 _MAX_SHOWN = 5
 _LOWER_TO_N = str.maketrans(dict.fromkeys("abcdefghijklmnopqrstuvwxyz", "N"))
+_MAX_CHECKED = 2000  # records (and .gzi blocks) whose layout is checked, evenly spaced
+_MAX_GAP = 1 << 20  # longest header (with blank lines before it) accepted between records, bytes
+_BGZF_MAGIC = b"\x1f\x8b\x08\x04"
+
+logger = logging.getLogger(__name__)
 
 
 def _gzip_kind(path: Path) -> str | None:
@@ -40,8 +53,215 @@ def _gzip_kind(path: Path) -> str | None:
     return "gzip"
 
 
-def _index_is_fresh(fasta: Path, index: Path) -> bool:
-    return index.exists() and index.stat().st_mtime >= fasta.stat().st_mtime
+# ----------------------------------------------------------------------------- index checks
+#
+# A .fai (and a .gzi) is checked against the FASTA file itself, not against modification times:
+# a FASTA replaced by `cp -p`, `rsync -t` or `tar x` can be older than the index of the file it
+# replaced. The checks read a few bytes per record, so they are cheap, and they are sound for the
+# records they look at: a record is accepted only when its header line (">name ...") ends exactly
+# at the offset of the .fai, its first line has the .fai line width, its last line ends where the
+# .fai length says, and (for the last record) only whitespace follows, so a file of another size
+# or layout is caught. Lines in the middle of a record are not read. With more than _MAX_CHECKED
+# records an evenly spaced sample (first and last included) is checked.
+
+
+def _evenly_spaced(n: int) -> list[int]:
+    if n <= _MAX_CHECKED:
+        return list(range(n))
+    return sorted({round(i * (n - 1) / (_MAX_CHECKED - 1)) for i in range(_MAX_CHECKED)})
+
+
+class _PlainBytes:
+    """Random access to an uncompressed file."""
+
+    def __init__(self, path: Path) -> None:
+        self._handle = open(path, "rb")
+        self.size = os.fstat(self._handle.fileno()).st_size
+
+    def read(self, offset: int, size: int) -> bytes:
+        self._handle.seek(offset)
+        return self._handle.read(size)
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+class _BgzfBytes:
+    """Random access to the uncompressed content of a BGZF file, through its .gzi blocks."""
+
+    def __init__(self, path: Path, blocks: tuple[list[int], list[int]], size: int) -> None:
+        from Bio import bgzf
+
+        self._bgzf = bgzf
+        self._reader = bgzf.BgzfReader(str(path), "rb")
+        self._compressed, self._uncompressed = blocks
+        self.size = size
+
+    def read(self, offset: int, size: int) -> bytes:
+        block = bisect.bisect_right(self._uncompressed, offset) - 1
+        within = offset - self._uncompressed[block]
+        self._reader.seek(self._bgzf.make_virtual_offset(self._compressed[block], within))
+        return self._reader.read(size)
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+def _bgzf_block(handle, start: int) -> tuple[int, int] | None:
+    """(total size, uncompressed size) of the BGZF block at ``start``, or None if there is none."""
+    handle.seek(start)
+    header = handle.read(12)
+    if len(header) < 12 or header[:4] != _BGZF_MAGIC:
+        return None
+    extra = handle.read(struct.unpack_from("<H", header, 10)[0])
+    position = 0
+    while position + 4 <= len(extra):
+        length = struct.unpack_from("<H", extra, position + 2)[0]
+        if extra[position : position + 2] == b"BC" and length == 2:
+            total = struct.unpack_from("<H", extra, position + 4)[0] + 1
+            handle.seek(start + total - 4)
+            tail = handle.read(4)
+            return (total, struct.unpack("<I", tail)[0]) if len(tail) == 4 else None
+        position += 4 + length
+    return None
+
+
+def _gzi_blocks(path: Path, gzi: Path) -> tuple[list[int], list[int], int] | str:
+    """Compressed and uncompressed starts of the BGZF blocks listed in ``gzi``, and the
+    uncompressed size of ``path``; or why ``gzi`` does not describe ``path``."""
+    data = gzi.read_bytes()
+    if len(data) < 8 or len(data) != 8 + 16 * struct.unpack_from("<Q", data)[0]:
+        return f"{gzi.name} is truncated or is not a .gzi index"
+    pairs = struct.unpack_from(f"<{(len(data) - 8) // 8}Q", data, 8)
+    compressed, uncompressed = [0, *pairs[0::2]], [0, *pairs[1::2]]
+    if any(b <= a for a, b in itertools.pairwise(compressed)) or any(
+        b < a for a, b in itertools.pairwise(uncompressed)
+    ):
+        return f"the blocks of {gzi.name} are not in increasing order"
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        last = len(compressed) - 1
+        for k in {*_evenly_spaced(len(compressed)), last}:
+            block = _bgzf_block(handle, compressed[k])
+            if block is None:
+                return f"{gzi.name} lists a block at byte {compressed[k]}, where none starts"
+            end = compressed[k] + block[0]
+            if k < last and (
+                end != compressed[k + 1] or uncompressed[k] + block[1] != uncompressed[k + 1]
+            ):
+                return f"block {k} of {gzi.name} does not end where the next one starts"
+        total, length = _bgzf_block(handle, compressed[last])
+        end = compressed[last] + total
+        eof = _bgzf_block(handle, end)
+        if eof is None or eof[1] != 0 or end + eof[0] != size:
+            return f"{path.name} has {size} bytes, not the size its index {gzi.name} implies"
+    return compressed, uncompressed, uncompressed[last] + length
+
+
+def _fai_records(fai: Path) -> list[tuple[str, int, int, int, int]] | str:
+    try:
+        lines = fai.read_bytes().decode("utf-8").splitlines()
+    except UnicodeDecodeError:
+        return f"{fai.name} is not a .fai index (not text)"
+    records = []
+    for number, line in enumerate(lines, 1):
+        fields = line.split("\t")
+        try:
+            name, *numbers = fields[0], *map(int, fields[1:5])
+        except ValueError:
+            numbers = []
+        if len(fields) < 5 or len(numbers) != 4 or not name or min(numbers) < 0:
+            return f"line {number} of {fai.name} is not a .fai record"
+        length, offset, line_bases, line_width = numbers
+        terminator = line_width - line_bases
+        if length and (line_bases == 0 or terminator not in (0, 1, 2)):
+            return f"record {name!r} of {fai.name} has line widths {line_bases}/{line_width}"
+        if length > line_bases and terminator == 0:
+            return f"record {name!r} of {fai.name} has lines without a terminator"
+        end = 0 if not records else _record_end(*records[-1][1:])
+        if not end < offset <= end + _MAX_GAP:
+            return f"record {name!r} of {fai.name} starts at byte {offset}, out of place"
+        records.append((name, *numbers))
+    if not records:
+        return f"{fai.name} is empty"
+    return records
+
+
+def _last_line(length: int, line_bases: int) -> int:
+    """Number of bases on the last line of a record of ``length`` bases."""
+    return length - (-(-length // line_bases) - 1) * line_bases
+
+
+def _record_end(length: int, offset: int, line_bases: int, line_width: int) -> int:
+    """Offset just past the last base of a record (before its line terminator)."""
+    if length == 0:
+        return offset
+    lines = -(-length // line_bases)
+    return offset + (lines - 1) * line_width + _last_line(length, line_bases)
+
+
+def _not_only_bases(data: bytes) -> bool:
+    """Whether ``data`` holds a line break or a header mark, i.e. is not a run of bases."""
+    return any(mark in data for mark in (b"\n", b"\r", b">"))
+
+
+def _record_problem(reader, records, i: int) -> str | None:
+    """Why record ``i`` of the .fai does not fit the file, or None."""
+    name, length, offset, line_bases, line_width = records[i]
+    gap_start = 0 if i == 0 else _record_end(*records[i - 1][1:])
+    lines = reader.read(gap_start, offset - gap_start).split(b"\n")
+    header = lines[-2].rstrip(b"\r") if len(lines) >= 2 else b""
+    skipped = (line.rstrip(b"\r") for line in lines[:-2])
+    if (
+        lines[-1]
+        or not header.startswith(b">")
+        or header[1:].split()[:1] != [name.encode()]
+        or any(line and not (i == 0 and line.startswith(b";")) for line in skipped)
+    ):
+        return f"no header line '>{name}' ends at byte {offset}"
+    if length > line_bases:
+        first = reader.read(offset, line_width)
+        if _not_only_bases(first[:line_bases]) or first[line_bases:] not in (b"\n", b"\r\n"):
+            return f"the first line of {name!r} is not {line_bases} bases long"
+    if length:
+        end = _record_end(length, offset, line_bases, line_width)
+        bases = _last_line(length, line_bases)
+        last = reader.read(end - bases, bases + 1)
+        if (
+            len(last) < bases
+            or _not_only_bases(last[:bases])
+            or last[bases:] not in (b"", b"\n", b"\r")
+        ):
+            return f"{name!r} does not end at byte {end} with a line of {bases} bases"
+    return None
+
+
+def _index_problem(path: Path, fai: Path, gzi: Path | None) -> str | None:
+    """Why the index of ``path`` cannot be used (missing, or not matching the file), or None."""
+    if not fai.is_file() or (gzi is not None and not gzi.is_file()):
+        return "missing"
+    if gzi is None:
+        reader = _PlainBytes(path)
+    else:
+        blocks = _gzi_blocks(path, gzi)
+        if isinstance(blocks, str):
+            return blocks
+        reader = _BgzfBytes(path, blocks[:2], blocks[2])
+    try:
+        records = _fai_records(fai)
+        if isinstance(records, str):
+            return records
+        for i in _evenly_spaced(len(records)):
+            problem = _record_problem(reader, records, i)
+            if problem is not None:
+                return problem
+        end = _record_end(*records[-1][1:])
+        tail = reader.read(end, _MAX_GAP + 1) if end <= reader.size else b"?"
+        if end > reader.size or tail.strip():
+            return f"{path.name} has {reader.size} bytes, not the size {fai.name} implies"
+    finally:
+        reader.close()
+    return None
 
 
 class Genome:
@@ -50,8 +270,14 @@ class Genome:
     Parameters
     ----------
     path : str or Path
-        FASTA file, uncompressed or compressed with ``bgzip``. The ``.fai`` index is built
-        next to it when missing (in a temporary folder when that folder is read-only).
+        FASTA file, uncompressed or compressed with ``bgzip``. Its ``.fai`` index (and, for
+        bgzip, ``.gzi``) is checked against the file: the header of every record (of an evenly
+        spaced sample of 2000 records in larger genomes) must end at the offset the index
+        gives, its first and last lines must have the lengths the index implies, and the file
+        must end where the last record ends. An index that is missing or does not match (the
+        FASTA file was replaced, even by an older file: ``cp -p``, ``rsync -t``) is built
+        again, next to the file, or in a temporary folder when that folder is read-only; a
+        rebuilt stale index is announced by an :class:`~iqmodel.exceptions.IQModelWarning`.
     soft_mask : {"upper", "N"}, default "upper"
         What to do with lower-case (soft-masked, repeat) bases: upper-case them (R's
         behaviour) or replace them by ``N``.
@@ -65,11 +291,14 @@ class Genome:
 
     Raises
     ------
+    TypeError
+        When ``path`` is not a str or Path.
     FileNotFoundError
         When ``path`` does not exist.
     ValueError
         For a plain-gzip FASTA (pyfaidx needs bgzip or no compression), a FASTA that cannot be
-        indexed, or an invalid ``soft_mask``.
+        indexed (saying so when its existing index did not match it), or an invalid
+        ``soft_mask``.
 
     Examples
     --------
@@ -80,7 +309,7 @@ class Genome:
     def __init__(self, path, *, soft_mask: str = "upper") -> None:
         if soft_mask not in _SOFT_MASK:
             raise ValueError(f"soft_mask must be one of {_SOFT_MASK}, got {soft_mask!r}")
-        path = Path(path)
+        path = as_path(path, what="FASTA file")
         if not path.exists():
             raise FileNotFoundError(f"{path}: no such FASTA file")
         if path.is_dir():
@@ -103,31 +332,109 @@ class Genome:
             raise ValueError(f"{path}: no sequences found; is this a FASTA file?")
 
     def _open(self, path: Path, kind: str | None):
-        import pyfaidx
-
-        kwargs = {}
         fai = Path(f"{path}.fai")
-        if not _index_is_fresh(path, fai) and not os.access(path.parent, os.W_OK):
-            self._tmpdir = tempfile.mkdtemp(prefix="iqmodel-fai-")
-            kwargs["indexname"] = os.path.join(self._tmpdir, f"{path.name}.fai")
-            if kind == "bgzip":
-                kwargs["gzi_indexname"] = os.path.join(self._tmpdir, f"{path.name}.gzi")
+        gzi = Path(f"{path}.gzi") if kind == "bgzip" else None
         try:
-            return pyfaidx.Fasta(str(path), as_raw=True, sequence_always_upper=False, **kwargs)
+            try:
+                problem = _index_problem(path, fai, gzi)
+            except (OSError, ValueError, struct.error) as error:  # unreadable or damaged index
+                problem = f"it cannot be checked: {error}"
+            if problem is not None:
+                fai, gzi = self._build_index(path, fai, gzi, problem)
+            return self._open_indexed(path, fai, gzi)
         except ImportError as error:
             self._cleanup()
             raise ImportError(
                 f"{path} is bgzip-compressed; reading it needs biopython (`pip install "
                 f"biopython`), or decompress it with `gunzip -k {path.name}`"
             ) from error
-        except (pyfaidx.FastaIndexingError, pyfaidx.UnsupportedCompressionFormat) as error:
+        except BaseException:
             self._cleanup()
+            raise
+
+    def _build_index(self, path: Path, fai: Path, gzi: Path | None, problem: str):
+        """Index ``path`` again; returns the paths of the new .fai and .gzi.
+
+        The index is built in a temporary folder, then copied next to the FASTA file
+        atomically; it stays in the temporary folder (removed by :meth:`close`) when the
+        folder of the FASTA file is not writable.
+        """
+        import pyfaidx
+
+        stale = problem != "missing"
+        self._tmpdir = tempfile.mkdtemp(prefix="iqmodel-fai-")
+        built_fai = Path(self._tmpdir, fai.name)
+        built_gzi = None if gzi is None else Path(self._tmpdir, gzi.name)
+        kwargs = {} if built_gzi is None else {"gzi_indexname": str(built_gzi)}
+        stale_note = f"its index {fai.name} does not match it ({problem}), and " if stale else ""
+        try:
+            pyfaidx.Faidx(str(path), indexname=str(built_fai), **kwargs).close()
+        except (pyfaidx.FastaIndexingError, pyfaidx.UnsupportedCompressionFormat) as error:
+            what = "a new index cannot be built" if stale else "cannot index this FASTA file"
+            raise ValueError(
+                f"{path}: {stale_note}{what} ({error}); every sequence must have lines of equal "
+                "length (reformat with `samtools faidx` or `seqkit seq -w 60`)"
+            ) from error
+        except ValueError as error:  # e.g. a sequence name used twice
+            raise ValueError(f"{path}: {stale_note}cannot open this FASTA file: {error}") from error
+        except OSError as error:
+            raise OSError(
+                error.errno, f"{path}: cannot build an index for this FASTA file: {error}"
+            ) from error
+        where = f"rebuilt {fai.name}" + ("" if gzi is None else f" and {gzi.name}")
+        if os.access(path.parent, os.W_OK):
+            try:
+                if gzi is not None:
+                    atomic_write(gzi, lambda tmp: shutil.copyfile(built_gzi, tmp))
+                atomic_write(fai, lambda tmp: shutil.copyfile(built_fai, tmp))
+            except OSError as error:
+                where = f"built a new index in a temporary folder ({error})"
+            else:
+                self._cleanup()
+                built_fai, built_gzi = fai, gzi
+        else:
+            where = (
+                f"built a new index in a temporary folder, as {path.parent} is not writable; "
+                f"rebuild {fai.name} there (`samtools faidx {path.name}`) to skip this step"
+            )
+        if stale:
+            # stacklevel 4: Genome(...) <- __init__ <- _open <- _build_index
+            warnings.warn(
+                f"{path}: its index {fai.name} did not match it ({problem}); {where}",
+                IQModelWarning,
+                stacklevel=4,
+            )
+        elif self._tmpdir is not None:
+            logger.info("%s: %s", path, where)
+        return built_fai, built_gzi
+
+    def _open_indexed(self, path: Path, fai: Path, gzi: Path | None):
+        """pyfaidx.Fasta over an index already checked against the file (never rebuilt)."""
+        import pyfaidx
+
+        kwargs = {"indexname": str(fai)}
+        if gzi is not None:
+            kwargs["gzi_indexname"] = str(gzi)
+        try:
+            with warnings.catch_warnings():
+                # the index was checked against the file: an index older than it is fine
+                warnings.filterwarnings(
+                    "ignore", message=".*is older than FASTA file", category=RuntimeWarning
+                )
+                return pyfaidx.Fasta(
+                    str(path),
+                    as_raw=True,
+                    sequence_always_upper=False,
+                    rebuild=False,
+                    build_index=False,
+                    **kwargs,
+                )
+        except (pyfaidx.FastaIndexingError, pyfaidx.UnsupportedCompressionFormat) as error:
             raise ValueError(
                 f"{path}: cannot index this FASTA file ({error}); every sequence must have "
                 "lines of equal length (reformat with `samtools faidx` or `seqkit seq -w 60`)"
             ) from error
         except ValueError as error:
-            self._cleanup()
             raise ValueError(f"{path}: cannot open this FASTA file: {error}") from error
 
     # -------------------------------------------------------------------- chromosomes

@@ -15,8 +15,10 @@ the punctured background ``u_p`` of spec 9.3 is ``regional - peak``.
 
 from __future__ import annotations
 
+import heapq
+import io
 import itertools
-import logging
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
@@ -25,6 +27,8 @@ import numpy as np
 import pandas as pd
 
 from iqmodel._validation import format_names
+from iqmodel.exceptions import IQModelWarning
+from iqmodel.io._atomic import UnreadableFileError, existing_file, open_text, read_text
 from iqmodel.io.intervals import (
     _CHROM_ALIASES,
     _END_ALIASES,
@@ -38,8 +42,6 @@ from iqmodel.io.intervals import (
 )
 
 __all__ = ["TrackSignal", "bigwig_signal", "fragment_counts", "read_counts_table"]
-
-logger = logging.getLogger(__name__)
 
 _MAX_SHOWN = 5
 _STATS = ("sum", "mean")
@@ -342,14 +344,35 @@ def _table_separator(path: Path) -> str | None:
     return None  # sniffed by pandas' python engine
 
 
-def _read_table(path: Path, **kwargs) -> pd.DataFrame:
+def _read_table(path: Path, what: str, **kwargs) -> pd.DataFrame:
+    """A text table (plain or gzip, see :func:`iqmodel.io._atomic.open_text`) as strings."""
+    text = io.StringIO(read_text(path, what=what))
     sep = _table_separator(path)
     try:
         if sep is None:
-            return pd.read_csv(path, sep=None, engine="python", **kwargs)
-        return pd.read_csv(path, sep=sep, **kwargs)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise ValueError(f"{path}: cannot read this table ({error})") from error
+            return pd.read_csv(text, sep=None, engine="python", **kwargs)
+        return pd.read_csv(text, sep=sep, **kwargs)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise ValueError(f"{path}: cannot read this {what} ({error})") from error
+
+
+def _numeric_name_column(values: pd.Series, peaks) -> bool:
+    """Whether a first column taken as peak names holds counts instead.
+
+    All values must be numbers; then, with ``peaks``, they are counts unless every value is a
+    peak name; without, when a value repeats or is not an integer (unique integers could be
+    numeric peak IDs and are accepted).
+    """
+    text = values.astype(str).str.strip()
+    numeric = pd.to_numeric(text, errors="coerce")
+    if numeric.isna().any():
+        return False
+    if peaks is not None:
+        return not text.isin(peak_names(check_peaks(peaks))).all()
+    as_float = numeric.to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        fractional = ~np.isfinite(as_float) | (as_float != np.floor(as_float))
+    return bool(text.duplicated().any() or fractional.any())
 
 
 def read_counts_table(path, peaks: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -359,6 +382,11 @@ def read_counts_table(path, peaks: pd.DataFrame | None = None) -> pd.DataFrame:
     (case-insensitive); else ``chrom_start_end`` when the table has ``chrom``, ``start``,
     ``end`` columns; else the first column. Every other column is a state; coordinate columns
     are never states.
+
+    A first column of numbers is taken for a state of counts, not for names, and is an error
+    (a table written without its peak names): with ``peaks``, unless every value is one of
+    their names; without, when a value repeats or is not an integer. Unique integers without
+    ``peaks`` are read as numeric peak IDs.
 
     Parameters
     ----------
@@ -376,17 +404,19 @@ def read_counts_table(path, peaks: pd.DataFrame | None = None) -> pd.DataFrame:
 
     Raises
     ------
+    TypeError
+        When ``path`` is not a path.
     FileNotFoundError
         When the file does not exist.
     ValueError
-        For a table without state columns, non-numeric, missing, infinite or negative values
-        (naming the peak and state), repeated peak names, or, with ``peaks``, peaks missing
-        from the table or table rows that are not peaks.
+        For a table without state columns, a first column of counts where the peak names
+        should be, non-numeric, missing, infinite or negative values (naming the peak and
+        state), repeated peak names, a file that is not UTF-8 text (or a ``.gz`` file that is
+        not gzip), or, with ``peaks``, peaks missing from the table or table rows that are not
+        peaks.
     """
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such counts table")
-    table = _read_table(path, dtype=str, keep_default_na=False)
+    path = existing_file(path, what="counts table")
+    table = _read_table(path, "counts table", dtype=str, keep_default_na=False)
     table.columns = [str(column).strip() for column in table.columns]
     if table.empty:
         raise ValueError(f"{path}: the counts table has no rows")
@@ -408,6 +438,8 @@ def read_counts_table(path, peaks: pd.DataFrame | None = None) -> pd.DataFrame:
             raise ValueError(f"{path}: non-integer start/end coordinates ({error})") from error
     else:
         name_column = table.columns[0]
+        if _numeric_name_column(table[name_column], peaks):
+            raise ValueError(_counts_without_names(path, table[name_column], peaks is not None))
         names = table[name_column].astype(str).to_numpy(dtype=object)
     skip = {name_column, *(column for column in coords if column is not None)}
     states = [column for column in table.columns if column not in skip]
@@ -428,6 +460,18 @@ def read_counts_table(path, peaks: pd.DataFrame | None = None) -> pd.DataFrame:
     if peaks is None:
         return counts
     return _align_counts(counts, peaks, path)
+
+
+def _counts_without_names(path: Path, column: pd.Series, with_peaks: bool) -> str:
+    example = format_names(pd.unique(column.astype(str).str.strip())[:_MAX_SHOWN])
+    like = " named like the peaks (their name column, or chrom_start_end)" if with_peaks else ""
+    return (
+        f"{path}: the first column ({column.name!r}) holds numbers ({example}), not peak "
+        "names: it looks like a column of counts, so the table has no peak names. A counts "
+        "table needs the peak names first (or in a column named peak, name, peak_name or "
+        "peak_id, or chrom, start, end columns), then one column of counts per state, e.g. a "
+        f"header `peak<TAB>s1<TAB>s2`; add the peak names{like} as the first column"
+    )
 
 
 def _count_values(frame: pd.DataFrame, names, states, path: Path) -> np.ndarray:
@@ -502,10 +546,12 @@ def _barcode_map(barcode_states) -> dict[str, str]:
     if isinstance(barcode_states, Mapping):
         mapping = {str(key): value for key, value in barcode_states.items()}
     else:
-        path = Path(barcode_states)
-        if not path.exists():
-            raise FileNotFoundError(f"{path}: no such barcode -> state table")
-        table = _read_table(path, header=None, dtype=str, keep_default_na=False)
+        path = existing_file(
+            barcode_states, argument="barcode_states", what="barcode -> state table"
+        )
+        table = _read_table(
+            path, "barcode -> state table", header=None, dtype=str, keep_default_na=False
+        )
         if table.shape[1] < 2:
             raise ValueError(
                 f"{path}: the barcode table needs 2 columns (barcode, state); found "
@@ -587,7 +633,7 @@ def fragment_counts(
         ``stats``: ``n_fragments`` (read), ``n_fragments_no_state`` (barcode not in
         ``barcode_states``), ``n_barcodes_no_state`` (distinct such barcodes) and
         ``n_fragments_off_peaks_chrom`` (matched fragments on chromosomes without peaks).
-        A warning is logged when fragments had no state.
+        An :class:`~iqmodel.exceptions.IQModelWarning` says how many fragments had no state.
 
     Raises
     ------
@@ -604,9 +650,7 @@ def fragment_counts(
         or chunk_size <= 0
     ):
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
-    path = Path(fragments_path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such fragments file")
+    path = existing_file(fragments_path, argument="fragments_path", what="fragments file")
     mapping = _barcode_map(barcode_states)
     peaks = check_peaks(peaks)
     states = pd.Index(pd.unique(pd.Series(list(mapping.values()), dtype=object)))
@@ -665,13 +709,12 @@ def fragment_counts(
             "a sample prefix)"
         )
     if n_no_state:
-        logger.warning(
-            "%s: %d of %d fragments (%d distinct barcodes) have a barcode without a state and "
-            "were not counted",
-            path,
-            n_no_state,
-            n_fragments,
-            len(unknown_barcodes),
+        warnings.warn(
+            f"{path}: {n_no_state} of {n_fragments} fragments ({len(unknown_barcodes)} "
+            "distinct barcodes) have a barcode without a state and were not counted (e.g. "
+            f"{_examples(heapq.nsmallest(_MAX_SHOWN, unknown_barcodes))})",
+            IQModelWarning,
+            stacklevel=2,
         )
     peak_counts = np.zeros((len(peaks), n_states))
     regional_counts = None if window is None else np.zeros((len(peaks), n_states))
@@ -701,29 +744,26 @@ def fragment_counts(
 def _read_fragments(path: Path, chunk_size: int):
     """Chunks of (chrom, start, end, barcode) with categorical chrom and barcode."""
     try:
-        reader = pd.read_csv(
-            path,
-            sep="\t",
-            header=None,
-            comment="#",
-            usecols=[0, 1, 2, 3],
-            names=None,
-            dtype={0: "category", 1: np.int64, 2: np.int64, 3: "category"},
-            chunksize=chunk_size,
-            compression="gzip" if _is_gzip_file(path) else None,
-        )
-        for chunk in reader:
-            chunk.columns = ["chrom", "start", "end", "barcode"]
-            yield chunk
+        with open_text(path, what="fragments file") as handle:
+            reader = pd.read_csv(
+                handle,
+                sep="\t",
+                header=None,
+                comment="#",
+                usecols=[0, 1, 2, 3],
+                names=None,
+                dtype={0: "category", 1: np.int64, 2: np.int64, 3: "category"},
+                chunksize=chunk_size,
+            )
+            for chunk in reader:
+                chunk.columns = ["chrom", "start", "end", "barcode"]
+                yield chunk
     except pd.errors.EmptyDataError:
         return
+    except UnreadableFileError:
+        raise
     except (ValueError, pd.errors.ParserError) as error:
         raise ValueError(
             f"{path}: cannot read this fragments file ({error}); expected tab-separated "
             "chrom, start, end, barcode[, count] lines with integer coordinates"
         ) from error
-
-
-def _is_gzip_file(path: Path) -> bool:
-    with open(path, "rb") as handle:
-        return handle.read(2) == b"\x1f\x8b"
