@@ -461,8 +461,9 @@ def _fit(args) -> None:
     )
     shown = metrics.get("test", metrics["train"])
     label = "held-out" if "test" in metrics else "training"
+    n_motifs = len(model.motifs_)
     print(
-        f"{len(model.motifs_)} motifs; {label} R^2 = {shown['r2']:.3f} "
+        f"{n_motifs} motif{'s' if n_motifs != 1 else ''}; {label} R^2 = {shown['r2']:.3f} "
         f"(Pearson r^2 = {shown['pearson_r2']:.3f}, n = {shown['n']}); wrote {args.out}"
     )
 

@@ -15,6 +15,7 @@ import pandas as pd
 __all__ = [
     "ALPHABET",
     "DINUCLEOTIDES",
+    "IUPAC_AMBIGUOUS",
     "N_CODE",
     "RaggedCodes",
     "cpg_content",
@@ -29,7 +30,8 @@ __all__ = [
 ALPHABET = "ACGTN"
 N_CODE = 4
 DINUCLEOTIDES = tuple(a + b for a in "ACGT" for b in "ACGT")
-_IUPAC_AMBIGUOUS = "RYSWKMBDHV"
+IUPAC_AMBIGUOUS = "RYSWKMBDHV"
+"""IUPAC ambiguity codes that ``allow_iupac=True`` reads as N."""
 
 
 def _lookup_table(allow_iupac: bool) -> np.ndarray:
@@ -38,7 +40,7 @@ def _lookup_table(allow_iupac: bool) -> np.ndarray:
         table[ord(letter)] = code
         table[ord(letter.lower())] = code
     if allow_iupac:
-        for letter in _IUPAC_AMBIGUOUS:
+        for letter in IUPAC_AMBIGUOUS:
             table[ord(letter)] = N_CODE
             table[ord(letter.lower())] = N_CODE
     return table
@@ -130,10 +132,10 @@ def _encode_joined(strings: list[str], allow_iupac: bool) -> RaggedCodes:
 def _allowed(character: str, allow_iupac: bool) -> str:
     """What the encoder accepts, and how to read an IUPAC code (only when it is one)."""
     if allow_iupac:
-        codes = ", ".join(_IUPAC_AMBIGUOUS)
+        codes = ", ".join(IUPAC_AMBIGUOUS)
         return f"allowed are A, C, G, T, N and the IUPAC codes {codes}, in any case"
     allowed = "allowed are A, C, G, T, N in any case"
-    if character not in _IUPAC_AMBIGUOUS + _IUPAC_AMBIGUOUS.lower():
+    if character not in IUPAC_AMBIGUOUS + IUPAC_AMBIGUOUS.lower():
         return allowed
     return (
         f"{allowed}. {character!r} is an IUPAC ambiguity code: encode the sequences with "

@@ -172,8 +172,6 @@ def normalize_signal(signal: TrackSignal, **params) -> tuple[pd.DataFrame, APNor
     """
     normalizer = APNormalizer(**params)
     ap = normalizer.fit_transform(signal.peak, signal.regional)
-    if not normalizer.regional_:
-        log.info("no regional signal (counts table): regional normalisation skipped")
     log.info("AP: %d peaks x %d states", *ap.shape)
     return ap, normalizer
 

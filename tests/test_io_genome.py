@@ -312,3 +312,18 @@ def test_index_that_cannot_be_written_next_to_the_file(fasta, monkeypatch):
         assert genome.fetch("chr2", 0, 12) == CHR2.upper()
         assert os.path.exists(os.path.join(genome._tmpdir, "genome.fa.fai"))
     assert (fasta.parent / "genome.fa.fai").read_text() == "chr1\t5\t6\t5\t6\n"
+
+
+def test_iupac_codes_in_the_genome_read_as_n_with_a_warning(tmp_path):
+    path = tmp_path / "iupac.fa"
+    path.write_text(">chrA\nACGTRACGTY\nACGTACGT-A\n")
+    peaks = pd.DataFrame(
+        {"chrom": ["chrA", "chrA"], "start": [0, 2], "end": [6, 8], "name": ["p0", "p1"]}
+    )
+    with pytest.warns(
+        IQModelWarning, match=r"iupac.fa: 2 of 2 peak sequences contain IUPAC .* 'p0'"
+    ):
+        assert extract_sequences(path, peaks) == ["ACGTNA", "GTNACG"]
+    other = pd.DataFrame({"chrom": ["chrA"], "start": [10], "end": [20], "name": ["p9"]})
+    with pytest.raises(ValueError, match=r"peak 'p9' has the character '-' at chrA:19, which is"):
+        extract_sequences(path, other)

@@ -130,7 +130,7 @@ def test_features_errors_name_the_column_and_the_alignment(data, database):  # a
     index = np.random.default_rng(0).permutation(300)
     dap = pd.Series(data.dap)
     features = pd.DataFrame({"mark": np.arange(300.0)}, index=index)
-    with pytest.raises(ValueError, match="different indexes; rows are matched .* by position"):
+    with pytest.raises(ValueError, match=r"different indexes; rows are matched .* by position"):
         model.fit(data.sequences, dap, features=features)
 
 

@@ -15,6 +15,7 @@ import difflib
 import itertools
 import logging
 import os
+import re
 import shutil
 import struct
 import tempfile
@@ -28,6 +29,7 @@ from iqmodel._validation import format_names
 from iqmodel.exceptions import IQModelWarning
 from iqmodel.io._atomic import as_path, atomic_write
 from iqmodel.io.intervals import check_peaks
+from iqmodel.seq import IUPAC_AMBIGUOUS
 
 __all__ = ["Genome", "extract_sequences"]
 
@@ -617,7 +619,40 @@ def extract_sequences(genome, peaks: pd.DataFrame) -> list[str]:
             "chrom_sizes=genome.chrom_sizes) shifts intervals inside their chromosomes"
         )
     fasta = genome._fasta
-    return [
+    sequences = [
         genome._masked(fasta[c][s:e])
         for c, s, e in zip(chrom.tolist(), start.tolist(), end.tolist(), strict=True)
     ]
+    return _ambiguity_codes_as_n(sequences, names, chrom, start, genome.path.name)
+
+
+_NOT_A_BASE = re.compile("[^ACGTNacgtn]")
+_AMBIGUOUS_TO_N = str.maketrans(IUPAC_AMBIGUOUS + IUPAC_AMBIGUOUS.lower(), "N" * 10 + "n" * 10)
+
+
+def _ambiguity_codes_as_n(sequences, names, chrom, start, source: str) -> list[str]:
+    """IUPAC ambiguity codes (present in some reference genomes) read as N, announced; any
+    other letter is an error naming the peak and the genomic position."""
+    changed = []
+    for i, sequence in enumerate(sequences):
+        if _NOT_A_BASE.search(sequence) is None:
+            continue
+        fixed = sequence.translate(_AMBIGUOUS_TO_N)
+        other = _NOT_A_BASE.search(fixed)
+        if other is not None:
+            raise ValueError(
+                f"{source}: peak {names[i]!r} has the character {other.group()!r} at "
+                f"{chrom[i]}:{int(start[i]) + other.start() + 1}, which is neither a base "
+                "(A, C, G, T, N) nor an IUPAC code; fix the FASTA file"
+            )
+        sequences[i] = fixed
+        changed.append(i)
+    if changed:
+        warnings.warn(
+            f"{source}: {len(changed)} of {len(sequences)} peak sequences contain IUPAC "
+            f"ambiguity codes ({IUPAC_AMBIGUOUS}; first in peak {names[changed[0]]!r}), read "
+            "as N",
+            IQModelWarning,
+            stacklevel=3,
+        )
+    return sequences
