@@ -51,6 +51,7 @@ from iqmodel.seq import encode
 __all__ = ["IQModel", "IQModelWarning", "load_model"]
 
 _MIN_CV_ROWS = 5  # the final GLM's penalty is cross-validated over 5 folds
+_MIN_ROWS = 3  # below this a lasso GLM with an intercept has nothing to fit
 
 
 def _stage_seeds(random_state, n: int) -> list[np.random.SeedSequence]:
@@ -257,14 +258,15 @@ class IQModel(RegressorMixin, BaseEstimator):
     def _check_training_shape(self, codes: np.ndarray, database: list[Motif]) -> None:
         """Errors for inputs no model can be fitted on, before any expensive work."""
         n, length = codes.shape
-        if n == 0:
-            raise ValueError("seqs is empty; fit needs sequences and one dap value per sequence")
-        minimum = _MIN_CV_ROWS if self.glm_lambda == "cv" else 3
-        if n < minimum:
-            hint = " or a fixed glm_lambda (e.g. 1e-3)" if self.glm_lambda == "cv" else ""
+        if self.glm_lambda == "cv" and n < _MIN_CV_ROWS:
             raise ValueError(
-                f"fit got {n} sequences; the model needs at least {minimum} (the lasso penalty "
-                f"is cross-validated over {_MIN_CV_ROWS} folds): pass more sequences{hint}"
+                f"fit got {n} sequences; the model needs at least {_MIN_CV_ROWS} (the lasso "
+                f"penalty is cross-validated over {_MIN_CV_ROWS} folds): pass more sequences or "
+                "a fixed glm_lambda (e.g. 1e-3)"
+            )
+        if n < _MIN_ROWS:
+            raise ValueError(
+                f"fit got {n} sequences; the model needs at least {_MIN_ROWS}: pass more sequences"
             )
         shortest = min(m.length for m in database)
         if shortest > length:
