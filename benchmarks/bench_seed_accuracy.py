@@ -13,7 +13,8 @@ The iqmodel measured is whichever ``import iqmodel`` finds, so an older checkout
 measured with the same script: ``PYTHONPATH=/path/to/old/checkout python
 benchmarks/bench_seed_accuracy.py``; the header prints its path.
 
-Run:  python benchmarks/bench_seed_accuracy.py [--seeds 4] [--datasets planted,mouse,deepstarr]
+Run:  python benchmarks/bench_seed_accuracy.py [--seeds 4] [--first-seed 0]
+      [--datasets planted,mouse,deepstarr]
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ def _pearson_r2(y: np.ndarray, prediction: np.ndarray) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=4)
+    parser.add_argument("--seeds", type=int, default=4, help="number of seeds")
+    parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--datasets", default=",".join(DATASETS))
     args = parser.parse_args()
     print(f"iqmodel {iqmodel.__version__} from {Path(iqmodel.__file__).resolve().parent}")
@@ -56,7 +58,7 @@ def main() -> None:
     for name in args.datasets.split(","):
         for split in DATASETS[name]():
             rows = []
-            for seed in range(args.seeds):
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
                 start = time.perf_counter()
                 model = IQModel(n_motifs=split.n_motifs, random_state=seed, verbose=0)
                 model.fit(split.train_seqs, split.train_y)
