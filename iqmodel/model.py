@@ -377,34 +377,14 @@ class IQModel(RegressorMixin, BaseEstimator):
         self
         """
         self._validate_params()
-        codes = _codes(seqs, "seqs")
-        if len(codes) == 0:
-            raise ValueError("seqs is empty; fit needs sequences and one dap value per sequence")
-        dap_values = check_target(dap, len(codes), allow_constant=False)
-        features = check_features(features, len(codes), dap)
-        background = None
-        if background_seqs is not None:
-            background = _codes(background_seqs, "background_seqs")
-            if len(background) == 0:
-                raise ValueError("background_seqs is empty; pass sequences or None (use seqs)")
-            if background.shape[1] != codes.shape[1]:
-                raise ValueError(
-                    f"background_seqs are {background.shape[1]} bp but seqs are "
-                    f"{codes.shape[1]} bp; the energy scale must come from sequences of the "
-                    "training length"
-                )
+        codes, dap, features, background = self._fit_inputs(seqs, dap, features, background_seqs)
         database = self._database()
         self._check_training_shape(codes, database)
         self._check_names(database, features)
-        dap = dap_values
-        selection_seed, distill_seed, glm_seed, filter_seed = _stage_seeds(self.random_state, 4)
+        seeds = self._start_fit(codes, dap)
+        selection_seed, distill_seed = seeds[:2]
         keys = order_keys(codes, dap)
-        self.y_min_ = float(dap.min())
-        self.y_range_ = float(dap.max() - dap.min())
         y01 = (dap - self.y_min_) / self.y_range_
-        self.seq_length_ = int(codes.shape[1])
-        self.interactions_ = None
-        self.filter_report_ = None
 
         screen = screen_database(
             codes,
@@ -415,9 +395,7 @@ class IQModel(RegressorMixin, BaseEstimator):
             n_jobs=self.n_jobs,
             progress=self.verbose > 0,
         )
-        covariates = self._covariates(codes, features)
-        self.feature_scaler_ = None if covariates is None else FeatureScaler().fit(covariates)
-        scaled = None if covariates is None else self.feature_scaler_.transform(covariates)
+        scaled = self._fit_covariates(codes, features)
         selection = select_motifs(
             screen.energies,
             y01,
@@ -459,7 +437,106 @@ class IQModel(RegressorMixin, BaseEstimator):
         members = distillation.members.rename(columns={"motif": "seed"})
         members.insert(1, "motif", [self.motifs_[c].name for c in members["cluster"]])
         self.distilled_features_ = members
+        return self._fit_response(codes, dap, features, background, seeds)
 
+    def fit_with_motifs(self, seqs, dap, motifs, *, features=None, background_seqs=None):
+        """Fit the response part of the model on given motifs (no screen, no distillation).
+
+        The motifs' energies are normalised on ``background_seqs`` (default ``seqs``), then the
+        logistic response features, the GLM, the filter and the interactions are fitted as in
+        :meth:`fit` (R's ``relearn_traj_model``). With the motifs of a model fitted by
+        :meth:`fit` on the same data and the same parameters (``filter=False``), the result is
+        that model.
+
+        Parameters
+        ----------
+        seqs, dap, features, background_seqs
+            As in :meth:`fit`.
+        motifs : list of Motif
+            The model's motifs, with unique names (e.g. shared motifs of several
+            trajectories, or ``other_model.motifs_``).
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        codes, dap, features, background = self._fit_inputs(seqs, dap, features, background_seqs)
+        motifs = list(motifs) if isinstance(motifs, (list, tuple)) else motifs
+        if (
+            not isinstance(motifs, list)
+            or not motifs
+            or not all(isinstance(m, Motif) for m in motifs)
+        ):
+            raise TypeError("motifs must be a non-empty list of Motif objects")
+        names = pd.Index([m.name for m in motifs])
+        if not names.is_unique:
+            repeated = names[names.duplicated()].unique().tolist()
+            raise ValueError(f"motifs must have unique names; repeated: {repeated}")
+        too_long = [m.name for m in motifs if m.length > codes.shape[1]]
+        if too_long:
+            raise ValueError(
+                f"motifs {too_long} are longer than the {codes.shape[1]}-bp sequences; they "
+                "cannot bind"
+            )
+        self._check_names(motifs, features)
+        seeds = self._start_fit(codes, dap)
+        self._fit_covariates(codes, features)
+        self.motifs_ = motifs
+        self.motif_names_ = pd.DataFrame(
+            {
+                "motif": list(names),
+                "seed": list(names),
+                "match": "",
+                "similarity": np.nan,
+                "named_by": "given",
+            }
+        )
+        self.distilled_features_ = pd.DataFrame(
+            columns=["cluster", "motif", "seed", "member", "beta"]
+        )
+        return self._fit_response(codes, dap, features, background, seeds)
+
+    def _fit_inputs(self, seqs, dap, features, background_seqs):
+        """Checked training inputs: codes, dap (float64), features frame, background codes."""
+        codes = _codes(seqs, "seqs")
+        if len(codes) == 0:
+            raise ValueError("seqs is empty; fit needs sequences and one dap value per sequence")
+        dap_values = check_target(dap, len(codes), allow_constant=False)
+        features = check_features(features, len(codes), dap)
+        background = None
+        if background_seqs is not None:
+            background = _codes(background_seqs, "background_seqs")
+            if len(background) == 0:
+                raise ValueError("background_seqs is empty; pass sequences or None (use seqs)")
+            if background.shape[1] != codes.shape[1]:
+                raise ValueError(
+                    f"background_seqs are {background.shape[1]} bp but seqs are "
+                    f"{codes.shape[1]} bp; the energy scale must come from sequences of the "
+                    "training length"
+                )
+        return codes, dap_values, features, background
+
+    def _start_fit(self, codes: np.ndarray, dap: np.ndarray) -> list:
+        """Reset fitted state, set the dAP scale; returns the stages' seeds."""
+        self.y_min_ = float(dap.min())
+        self.y_range_ = float(dap.max() - dap.min())
+        self.seq_length_ = int(codes.shape[1])
+        self.interactions_ = None
+        self.filter_report_ = None
+        return _stage_seeds(self.random_state, 4)
+
+    def _fit_covariates(self, codes: np.ndarray, features):
+        """Fit the covariate scaler; returns the scaled covariates (or None)."""
+        covariates = self._covariates(codes, features)
+        self.feature_scaler_ = None if covariates is None else FeatureScaler().fit(covariates)
+        return None if covariates is None else self.feature_scaler_.transform(covariates)
+
+    def _fit_response(self, codes, dap, features, background, seeds) -> IQModel:
+        """Energies of ``motifs_``, response GLM, filter and interactions (spec 7.8-7.12)."""
+        glm_seed, filter_seed = seeds[2:]
+        keys = order_keys(codes, dap)
+        y01 = (dap - self.y_min_) / self.y_range_
         background_raw = compute_energies(
             codes if background is None else background,
             self.motifs_,

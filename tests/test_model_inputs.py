@@ -267,3 +267,39 @@ def test_version_1_files_are_still_read(fitted, tmp_path, data):
         loaded.predict(data.sequences[:5]), fitted.predict(data.sequences[:5])
     )
     pd.testing.assert_frame_equal(loaded.coef_, fitted.coef_)
+
+
+# ----------------------------------------------------------------------------- fixed motifs
+
+
+def test_fit_with_the_motifs_of_a_fit_reproduces_it(data, database, fitted):
+    refit = _model(database).fit_with_motifs(data.sequences, data.dap, fitted.motifs_)
+    np.testing.assert_array_equal(refit.predict(data.sequences), fitted.predict(data.sequences))
+    pd.testing.assert_frame_equal(refit.coef_, fitted.coef_)
+    assert set(refit.motif_names_["named_by"]) == {"given"}
+    assert refit.distilled_features_.empty
+
+
+def test_fit_with_motifs_refits_on_other_data(data, database, fitted):
+    half = slice(0, 150)
+    other = _model(database, glm_lambda="cv").fit_with_motifs(
+        data.sequences[half], data.dap[half], fitted.motifs_
+    )
+    assert [m.name for m in other.motifs_] == [m.name for m in fitted.motifs_]
+    assert other.seq_length_ == 200 and np.isfinite(other.train_r2_)
+
+
+@pytest.mark.parametrize(
+    ("motifs", "error", "match"),
+    [
+        ([], TypeError, "non-empty list of Motif"),
+        ("CTCF", TypeError, "non-empty list of Motif"),
+        (lambda db: [db[0], db[0]], ValueError, "unique names; repeated"),
+        (lambda db: [Motif("long", np.full((300, 4), 0.25))], ValueError, "longer than the 200-bp"),
+        (lambda db: [db[0].renamed("GC")], ValueError, r"motif names \['GC'\] are also covariate"),
+    ],
+)
+def test_fit_with_motifs_checks_the_motifs(data, database, motifs, error, match):
+    motifs = motifs(database) if callable(motifs) else motifs
+    with pytest.raises(error, match=match):
+        _model(database).fit_with_motifs(data.sequences, data.dap, motifs)
