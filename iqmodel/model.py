@@ -45,22 +45,13 @@ from iqmodel.pipeline import (
     select_motifs,
 )
 from iqmodel.prego import calculate_bins
-from iqmodel.sampling import order_keys
+from iqmodel.sampling import order_keys, stage_seeds
 from iqmodel.seq import encode
 
 __all__ = ["IQModel", "IQModelWarning", "load_model"]
 
 _MIN_CV_ROWS = 5  # the final GLM's penalty is cross-validated over 5 folds
 _MIN_ROWS = 3  # below this a lasso GLM with an intercept has nothing to fit
-
-
-def _stage_seeds(random_state, n: int) -> list[np.random.SeedSequence]:
-    """Independent seeds for the random stages, so no stage shifts another's stream."""
-    if isinstance(random_state, np.random.Generator):
-        random_state = int(random_state.integers(2**63))
-    elif isinstance(random_state, np.random.RandomState):
-        random_state = int(random_state.randint(2**31))
-    return np.random.SeedSequence(random_state).spawn(n)
 
 
 def _codes(seqs, what: str) -> np.ndarray:
@@ -240,7 +231,8 @@ class IQModel(RegressorMixin, BaseEstimator):
     def _validate_params(self) -> None:
         validate_params(IQMODEL_PARAMETERS, self.get_params(deep=False), type(self).__name__)
 
-    def _database(self) -> list[Motif]:
+    def load_database(self) -> list[Motif]:
+        """The motifs of ``motif_db`` as a list; repeated names are an error."""
         if isinstance(self.motif_db, (list, tuple)):
             return list(self.motif_db)
         from iqmodel.io import load_motif_db
@@ -255,8 +247,10 @@ class IQModel(RegressorMixin, BaseEstimator):
             )
         return database
 
-    def _check_training_shape(self, codes: np.ndarray, database: list[Motif]) -> None:
-        """Errors for inputs no model can be fitted on, before any expensive work."""
+    def check_training_shape(self, codes: np.ndarray, database: list[Motif]) -> None:
+        """Raise for training sequences no model can be fitted on, before any expensive work:
+        too few rows, sequences shorter than every motif, bins or ``motif_length`` that do not
+        fit. ``codes`` is an int8 array (n_seqs, length)."""
         n, length = codes.shape
         if self.glm_lambda == "cv" and n < _MIN_CV_ROWS:
             raise ValueError(
@@ -378,8 +372,8 @@ class IQModel(RegressorMixin, BaseEstimator):
         """
         self._validate_params()
         codes, dap, features, background = self._fit_inputs(seqs, dap, features, background_seqs)
-        database = self._database()
-        self._check_training_shape(codes, database)
+        database = self.load_database()
+        self.check_training_shape(codes, database)
         self._check_names(database, features)
         seeds = self._start_fit(codes, dap)
         selection_seed, distill_seed = seeds[:2]
@@ -524,7 +518,7 @@ class IQModel(RegressorMixin, BaseEstimator):
         self.seq_length_ = int(codes.shape[1])
         self.interactions_ = None
         self.filter_report_ = None
-        return _stage_seeds(self.random_state, 4)
+        return stage_seeds(self.random_state, 4)
 
     def _fit_covariates(self, codes: np.ndarray, features):
         """Fit the covariate scaler; returns the scaled covariates (or None)."""

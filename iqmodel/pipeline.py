@@ -29,7 +29,7 @@ from iqmodel.energy import EnergyNormalizer, compute_energies
 from iqmodel.features import RESPONSE_FUNCTIONS, LogisticBasis
 from iqmodel.glm import DEFAULT_LAMBDA, GLMFit, cross_validate_lambda, fit_logistic_lasso
 from iqmodel.interactions import InteractionSet
-from iqmodel.metrics import column_correlations, correlation_matrix, pearson_r2
+from iqmodel.metrics import column_correlations, correlation_matrix, is_constant, pearson_r2
 from iqmodel.motifs import Motif, best_matches
 from iqmodel.prego import fit_motif
 from iqmodel.sampling import quantile_matched_sample
@@ -46,12 +46,14 @@ __all__ = [
     "Selection",
     "build_design",
     "cluster_motifs",
+    "database_energies",
     "distill_clusters",
     "drop_one_r2",
     "filter_motifs",
     "fit_response_glm",
     "name_distilled_motifs",
     "screen_database",
+    "screen_energies",
     "select_motifs",
 ]
 
@@ -129,11 +131,42 @@ def screen_database(
     -------
     ScreenResult
     """
+    energies = database_energies(codes, database, n_jobs=n_jobs, progress=progress)
+    return screen_energies(energies, dap, min_cor=min_cor, n_wanted=n_wanted)
+
+
+def database_energies(
+    codes: np.ndarray, database: list[Motif], *, n_jobs: int | None = None, progress: bool = False
+) -> np.ndarray:
+    """Energies of every database motif normalised to [0, 10] on the sequences themselves.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_seqs, n_database)
+    """
     raw = compute_energies(codes, database, n_jobs=n_jobs, progress=progress)
-    energies = EnergyNormalizer().fit(raw).transform(raw)
-    del raw
+    return EnergyNormalizer().fit(raw).transform(raw)
+
+
+def screen_energies(
+    energies: np.ndarray, dap: np.ndarray, *, min_cor: float = 0.05, n_wanted: int = 30
+) -> ScreenResult:
+    """The correlation screen of :func:`screen_database` on precomputed database energies.
+
+    Parameters
+    ----------
+    energies : ndarray of float64, shape (n_seqs, n_database)
+        From :func:`database_energies` (computed once for several targets).
+    dap : ndarray of float64, shape (n_seqs,)
+    min_cor, n_wanted
+        As in :func:`screen_database`.
+
+    Returns
+    -------
+    ScreenResult
+    """
     r = column_correlations(energies, dap)
-    wanted = min(n_wanted, len(database))
+    wanted = min(n_wanted, energies.shape[1])
     for threshold in (min_cor, min_cor / 2):
         passed = np.flatnonzero(np.abs(r) >= threshold)
         if len(passed) >= wanted:
@@ -287,6 +320,8 @@ def distill_clusters(
     betas: np.ndarray,
     clusters: list[np.ndarray],
     *,
+    trajectories: np.ndarray | None = None,
+    learn_rows: np.ndarray | None = None,
     distill: bool = True,
     motif_length: int = 15,
     n_bins: int | None = None,
@@ -296,12 +331,14 @@ def distill_clusters(
     n_jobs: int | None = None,
     verbose: int = 0,
 ) -> Distillation:
-    """PREGO on each cluster's partial response ``energies[:, c] @ betas[c]`` (spec 7.7).
+    """PREGO on each cluster's partial response ``energies[:, c] @ betas[c]`` (spec 7.7, 8.2).
 
-    A singleton keeps its database PWM and learns only a spatial profile; a larger cluster
-    learns a ``motif_length`` PWM de novo. ``distill=False`` keeps each cluster's strongest
-    member unchanged (the "database motifs" ablation), as does a cluster whose partial
-    response is constant.
+    A singleton (one distinct motif) keeps its database PWM and learns only a spatial profile;
+    a larger cluster learns a ``motif_length`` PWM de novo. ``distill=False`` keeps each
+    cluster's strongest member unchanged (the "database motifs" ablation), as does a cluster
+    whose partial response is constant. With ``trajectories`` the response is a matrix with
+    one column per trajectory among the cluster's members (that trajectory's partial
+    response), and PREGO maximises the sum of the per-column r^2.
 
     Parameters
     ----------
@@ -312,6 +349,10 @@ def distill_clusters(
     betas : ndarray of float64, shape (k,)
     clusters : list of ndarray of int64
         From :func:`cluster_motifs`.
+    trajectories : ndarray, shape (k,), optional
+        The trajectory each column belongs to (default: one trajectory).
+    learn_rows : ndarray of int64, optional
+        The rows PREGO learns on (default all).
     distill, motif_length, n_bins, bin_size, kmer_sequence_length
         As in :class:`~iqmodel.model.IQModel`.
     random_state : int, Generator or None
@@ -323,6 +364,16 @@ def distill_clusters(
     Distillation
     """
     rng = np.random.default_rng(random_state)
+    options = dict(
+        n_bins=n_bins,
+        bin_size=bin_size,
+        random_state=rng,
+        n_jobs=n_jobs,
+        multi_kmers=False,
+        kmer_sequence_length=kmer_sequence_length,
+    )
+    labels = np.zeros(len(betas)) if trajectories is None else np.asarray(trajectories)
+    learn_on = codes if learn_rows is None else codes[learn_rows]
     out = []
     rows = []
     for index, group in enumerate(
@@ -338,29 +389,33 @@ def distill_clusters(
             }
             for i in group
         ]
-        partial = energies[:, group] @ betas[group]
-        if not distill or np.ptp(partial) == 0:
+        response = np.column_stack(
+            [
+                energies[:, group[labels[group] == t]] @ betas[group[labels[group] == t]]
+                for t in dict.fromkeys(labels[group])
+            ]
+        )
+        response = response[:, ~is_constant(response)]
+        if not distill or response.shape[1] == 0:
             out.append(representative)
             continue
-        options = dict(
-            n_bins=n_bins,
-            bin_size=bin_size,
-            random_state=rng,
-            n_jobs=n_jobs,
-            multi_kmers=False,
-            kmer_sequence_length=kmer_sequence_length,
-        )
-        if len(group) == 1:
-            result = fit_motif(codes, partial, seed=representative, optimize_pwm=False, **options)
+        partial = response[:, 0] if response.shape[1] == 1 else response
+        if learn_rows is not None:
+            partial = partial[learn_rows]
+        single = len({motifs[i].name for i in group}) == 1
+        if single:
+            result = fit_motif(
+                learn_on, partial, seed=representative, optimize_pwm=False, **options
+            )
         else:
-            result = fit_motif(codes, partial, motif_length=motif_length, **options)
+            result = fit_motif(learn_on, partial, motif_length=motif_length, **options)
         out.append(
             Motif(
                 representative.name,
                 result.motif.pwm,
                 spatial=result.motif.spatial,
                 bin_size=result.motif.bin_size,
-                source=_DISTILLED if len(group) > 1 else representative.source,
+                source=representative.source if single else _DISTILLED,
                 alt_name=representative.alt_name,
             )
         )

@@ -13,7 +13,7 @@ import numpy as np
 
 from iqmodel.seq import encode
 
-__all__ = ["canonical_order", "order_keys", "quantile_matched_sample"]
+__all__ = ["canonical_order", "order_keys", "quantile_matched_sample", "stage_seeds"]
 
 
 def order_keys(codes, values=None) -> np.ndarray:
@@ -165,3 +165,23 @@ def quantile_matched_sample(
     per_bin = min(min(len(g) for g in groups), max(size // len(groups), 1))
     chosen = [rng.choice(g, per_bin, replace=False) for g in groups]
     return np.sort(np.concatenate(chosen)).astype(np.int64)
+
+
+def stage_seeds(random_state, n: int) -> list[np.random.SeedSequence]:
+    """Independent seeds for ``n`` random stages, so no stage shifts another's stream.
+
+    Parameters
+    ----------
+    random_state : int, Generator, RandomState or None
+        An int gives the same seeds every time; a generator is drawn from once.
+    n : int
+
+    Returns
+    -------
+    list of numpy.random.SeedSequence, length n
+    """
+    if isinstance(random_state, np.random.Generator):
+        random_state = int(random_state.integers(2**63))
+    elif isinstance(random_state, np.random.RandomState):
+        random_state = int(random_state.randint(2**31))
+    return np.random.SeedSequence(random_state).spawn(n)

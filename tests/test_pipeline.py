@@ -17,12 +17,14 @@ from iqmodel.pipeline import (
     Design,
     build_design,
     cluster_motifs,
+    database_energies,
     distill_clusters,
     drop_one_r2,
     filter_motifs,
     fit_response_glm,
     name_distilled_motifs,
     screen_database,
+    screen_energies,
     select_motifs,
 )
 from iqmodel.seq import encode
@@ -270,3 +272,50 @@ def test_filter_removes_noise_and_low_information_motifs_never_all(data, databas
         random_state=0,
     )
     assert len(weak.kept) == 1
+
+
+def test_distillation_of_several_trajectories_learns_on_the_response_matrix(data, database):
+    # two "trajectories" respond to the planted CEBPB with opposite signs: one cluster
+    # of their members is distilled on the matrix of both partial responses
+    codes = encode(data.sequences)
+    motifs = [next(m for m in database if m.alt_name == tf) for tf in ("CEBPB", "NFYA")]
+    raw = compute_energies(codes, motifs)
+    energies = EnergyNormalizer().fit(raw).transform(raw)
+    columns = np.column_stack([energies, energies])
+    betas = np.array([0.5, 0.1, -0.4, -0.1])
+    trajectories = np.array([0, 0, 1, 1])
+    rows = np.arange(0, 600, 2)
+    result = distill_clusters(
+        codes,
+        [*motifs, *motifs],
+        columns,
+        betas,
+        [np.arange(4)],
+        trajectories=trajectories,
+        learn_rows=rows,
+        motif_length=10,
+        random_state=0,
+    )
+    learned = result.motifs[0]
+    assert learned.source == "iqmodel distilled" and learned.length == 10
+    assert learned.trim().similarity(motifs[0].trim()).score > 0.7
+    assert list(result.members["member"]) == [m.name for m in [*motifs, *motifs]]
+    # the same database motif in every member is a singleton: its PWM is kept
+    single = distill_clusters(
+        codes,
+        [motifs[0], motifs[0]],
+        columns[:, [0, 2]],
+        betas[[0, 2]],
+        [np.arange(2)],
+        trajectories=np.array([0, 1]),
+        random_state=0,
+    )
+    np.testing.assert_allclose(single.motifs[0].pwm, motifs[0].pwm, atol=5e-3)
+
+
+def test_screen_on_precomputed_energies_equals_the_screen(data, database, screened):
+    codes, screen = screened
+    energies = database_energies(codes, database)
+    again = screen_energies(energies, data.dap, min_cor=0.05, n_wanted=3)
+    np.testing.assert_array_equal(again.candidates, screen.candidates)
+    np.testing.assert_array_equal(again.energies, screen.energies)
