@@ -17,6 +17,7 @@ a bool is never an int or a float, NaN and infinities are in no interval, and a 
 
 from __future__ import annotations
 
+import abc
 import math
 import numbers
 import os
@@ -67,19 +68,20 @@ def _type_name(kind: type) -> str:
     return f"{module}.{kind.__qualname__}"
 
 
-class Constraint:
+class Constraint(abc.ABC):
     """Base class of a constraint: a set of accepted values with a readable description."""
 
+    @abc.abstractmethod
     def is_satisfied_by(self, value) -> bool:
         """Whether ``value`` is accepted."""
-        raise NotImplementedError
 
     def describe(self, value) -> str | None:
         """Why a value of the right kind is refused (the "Got ... instead" part), or None."""
         return None
 
+    @abc.abstractmethod
     def __str__(self) -> str:
-        raise NotImplementedError
+        """The accepted values in words, e.g. ``"an int in the range [1, inf)"``."""
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self}>"

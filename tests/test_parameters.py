@@ -312,3 +312,10 @@ def test_none_is_listed_last():
     with pytest.raises(InvalidParameterError) as caught:
         validate_params(table, {"a": 2}, "Thing")
     assert "must be 'x', an instance of bool or None. Got 2 instead." in str(caught.value)
+
+
+def test_constraint_is_abstract():
+    from iqmodel.parameters import Constraint
+
+    with pytest.raises(TypeError, match="abstract"):
+        Constraint()
