@@ -12,7 +12,7 @@ from iqmodel.motifs import Motif
 
 __version__ = "0.1.0"
 
-__all__ = ["IQModel", "IQModelWarning", "Motif", "__version__", "load_model"]
+__all__ = ["IQModel", "IQModelWarning", "Motif", "MultiIQModel", "__version__", "load_model"]
 
 
 def __getattr__(name: str):
@@ -25,4 +25,8 @@ def __getattr__(name: str):
         from iqmodel import model
 
         return getattr(model, name)
+    if name == "MultiIQModel":
+        from iqmodel.multi import MultiIQModel
+
+        return MultiIQModel
     raise AttributeError(f"module 'iqmodel' has no attribute {name!r}")

@@ -24,9 +24,11 @@ __all__ = [
     "DEFAULT_PLANTED_MOTIFS",
     "MouseATACExample",
     "PlantedDataset",
+    "PlantedTrajectories",
     "PlantedTruth",
     "load_mouse_atac_example",
     "make_planted_dataset",
+    "make_planted_trajectories",
 ]
 
 _MOUSE_ATAC_FILE = "mouse_atac_example.tsv.gz"
@@ -320,6 +322,85 @@ def make_planted_dataset(
         oracle_r2=float(r2_score(dap, dap_noiseless)),
     )
     return PlantedDataset(sequences=decode(codes), dap=dap, truth=truth)
+
+
+class PlantedTrajectories(NamedTuple):
+    """A planted data set with several trajectories (:func:`make_planted_trajectories`).
+
+    Attributes
+    ----------
+    sequences : list of str
+    dap : DataFrame, shape (n_seqs, n_trajectories)
+        One column per trajectory.
+    effects : DataFrame, shape (n_motifs, n_trajectories)
+        The ``high-energy`` logit coefficient of each planted motif (index: motif names) in
+        each trajectory; 0 where a motif has no effect.
+    truth : PlantedTruth
+        The planting (motifs, sites, energies); its ``coefficients``, ``dap_noiseless`` and
+        ``oracle_r2`` are those of the first trajectory.
+    oracle_r2 : Series
+        R^2 of the noiseless dAP against the noisy one, per trajectory.
+    """
+
+    sequences: list
+    dap: pd.DataFrame
+    effects: pd.DataFrame
+    truth: PlantedTruth
+    oracle_r2: pd.Series
+
+
+def make_planted_trajectories(
+    effects, *, motifs=None, noise_sd: float = 0.05, random_state=None, **planting
+) -> PlantedTrajectories:
+    """Planted sequences with one dAP column per trajectory: shared sites, per-trajectory effects.
+
+    The sites and energies are planted once as in :func:`make_planted_dataset`; trajectory
+    ``t`` gets ``dap_t = clip(2 * sigmoid(sum_i effects[i, t] * high_energy(E_i)) - 1 +
+    N(0, noise_sd), -1, 1)``, so a motif may raise accessibility in one trajectory, lower it
+    in another and do nothing in a third.
+
+    Parameters
+    ----------
+    effects : DataFrame, shape (n_motifs, n_trajectories)
+        ``high-energy`` coefficients, rows in the order of ``motifs``, one named column per
+        trajectory.
+    motifs : list of (Motif or str), optional
+        As in :func:`make_planted_dataset` (default: its first ``n_motifs`` defaults).
+    noise_sd : float >= 0, default 0.05
+    random_state : None, int or numpy.random.Generator
+    **planting
+        Other arguments of :func:`make_planted_dataset` (``n_seqs``, ``seq_length``,
+        ``site_rate``, ``affinity``, ``position``, ``position_sd``, ``gc_content``).
+
+    Returns
+    -------
+    PlantedTrajectories
+    """
+    if not isinstance(effects, pd.DataFrame) or effects.shape[1] == 0:
+        raise TypeError("effects must be a DataFrame with one named column per trajectory")
+    rng = _generator(random_state)
+    noise_sd = _check_real(noise_sd, "noise_sd", 0.0, np.inf)
+    values = effects.to_numpy(dtype=np.float64)
+    base = make_planted_dataset(
+        motifs=motifs,
+        n_motifs=len(effects),
+        coefficients=values[:, 0],
+        noise_sd=0.0,
+        random_state=rng,
+        **planting,
+    )
+    names = [m.name for m in base.truth.motifs]
+    none = _interaction_table(None, names)
+    dap, oracle = {}, {}
+    for j, trajectory in enumerate(effects.columns):
+        logit = _logit(base.truth.energies, _coefficient_table(values[:, j], names), none, 0.0)
+        noiseless = 2.0 * expit(logit) - 1.0
+        dap[str(trajectory)] = np.clip(noiseless + rng.normal(0.0, noise_sd, len(logit)), -1, 1)
+        oracle[str(trajectory)] = float(r2_score(dap[str(trajectory)], noiseless))
+    table = pd.DataFrame(values, index=names, columns=[str(c) for c in effects.columns])
+    return PlantedTrajectories(
+        base.sequences, pd.DataFrame(dap), table, base.truth, pd.Series(oracle)
+    )
 
 
 @lru_cache(maxsize=1)

@@ -281,12 +281,14 @@ class IQModel(RegressorMixin, BaseEstimator):
                     "motif_length or longer sequences"
                 )
 
-    def _covariate_names(self, features: pd.DataFrame | None) -> list[str]:
+    def covariate_names(self, features: pd.DataFrame | None) -> list[str]:
+        """Names of the per-peak covariates: the sequence features (when enabled), then the
+        columns of ``features``."""
         names = list(sequence_features(["A"]).columns) if self.sequence_features else []
         return names + ([] if features is None else list(features.columns))
 
     def _check_names(self, database: list[Motif], features: pd.DataFrame | None) -> None:
-        covariates = self._covariate_names(features)
+        covariates = self.covariate_names(features)
         repeated = pd.Index(covariates)[pd.Index(covariates).duplicated()].tolist()
         if repeated:
             raise ValueError(
@@ -315,7 +317,10 @@ class IQModel(RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ features
 
-    def _covariates(self, codes: np.ndarray, features: pd.DataFrame | None):
+    def covariate_frame(self, codes: np.ndarray, features: pd.DataFrame | None):
+        """Unscaled covariates of int8 sequences ``codes`` (n_seqs, length): the sequence
+        features (when enabled) beside ``features``; a DataFrame (n_seqs, n_covariates), or
+        None when the model has none."""
         parts = []
         if self.sequence_features:
             parts.append(sequence_features(codes).reset_index(drop=True))
@@ -328,7 +333,7 @@ class IQModel(RegressorMixin, BaseEstimator):
         raw = compute_energies(codes, self.motifs_, mode=self.energy_mode, n_jobs=self.n_jobs)
         names = [m.name for m in self.motifs_]
         columns = [pd.DataFrame(self.energy_normalizer_.transform(raw), columns=names)]
-        extra = self._covariates(codes, features)
+        extra = self.covariate_frame(codes, features)
         if extra is not None:
             columns.append(self.feature_scaler_.transform(extra).reset_index(drop=True))
         return pd.concat(columns, axis=1)
@@ -424,7 +429,7 @@ class IQModel(RegressorMixin, BaseEstimator):
             [database[i] for i in screen.candidates],
             min_similarity=self.rename_min_similarity,
             rename=self.rename_motifs,
-            reserved=self._covariate_names(features),
+            reserved=self.covariate_names(features),
         )
         self.motifs_ = naming.motifs
         self.motif_names_ = naming.table
@@ -522,7 +527,7 @@ class IQModel(RegressorMixin, BaseEstimator):
 
     def _fit_covariates(self, codes: np.ndarray, features):
         """Fit the covariate scaler; returns the scaled covariates (or None)."""
-        covariates = self._covariates(codes, features)
+        covariates = self.covariate_frame(codes, features)
         self.feature_scaler_ = None if covariates is None else FeatureScaler().fit(covariates)
         return None if covariates is None else self.feature_scaler_.transform(covariates)
 
@@ -896,8 +901,9 @@ class IQModel(RegressorMixin, BaseEstimator):
         model_file.write_model_document(self.to_dict(), path)
 
 
-def load_model(path) -> IQModel:
-    """Read a model written by :meth:`IQModel.save`; every field is validated on load.
+def load_model(path):
+    """Read a model written by :meth:`IQModel.save` or :meth:`iqmodel.MultiIQModel.save`
+    (an :class:`IQModel` or a :class:`~iqmodel.MultiIQModel`); every field is validated on load.
 
     Raises
     ------
@@ -908,7 +914,14 @@ def load_model(path) -> IQModel:
         from a newer format version.
     """
     document = model_file.read_model_document(path)
+    kind = IQModel
+    if "kind" in document:
+        from iqmodel.multi import DOCUMENT_KIND, MultiIQModel
+
+        if document["kind"] != DOCUMENT_KIND:
+            raise ValueError(f"{path}: unknown model kind {document['kind']!r:.40}")
+        kind = MultiIQModel
     try:
-        return IQModel.from_dict(document)
+        return kind.from_dict(document)
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"{path}: damaged model file: {error}; save the model again") from None

@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.cluster.hierarchy import fcluster, linkage, to_tree
 
 from iqmodel.energy import EnergyNormalizer, compute_energies
 from iqmodel.features import RESPONSE_FUNCTIONS, LogisticBasis
@@ -45,12 +45,14 @@ __all__ = [
     "ScreenResult",
     "Selection",
     "build_design",
+    "cluster_coherent",
     "cluster_motifs",
     "database_energies",
     "distill_clusters",
     "drop_one_r2",
     "filter_motifs",
     "fit_response_glm",
+    "mean_pairwise_correlation",
     "name_distilled_motifs",
     "screen_database",
     "screen_energies",
@@ -291,6 +293,75 @@ def cluster_motifs(energies: np.ndarray, betas: np.ndarray, n_clusters: int) -> 
     labels = fcluster(linkage(distance, "complete"), min(n_clusters, k), "maxclust")
     groups = [np.flatnonzero(labels == c) for c in np.unique(labels)]
     return sorted(groups, key=lambda g: -np.abs(betas[g]).max())
+
+
+def mean_pairwise_correlation(correlation: np.ndarray, members) -> float:
+    """Mean of the off-diagonal correlations among ``members`` (1 for a single member).
+
+    Parameters
+    ----------
+    correlation : ndarray of float64, shape (k, k)
+    members : sequence of int
+        Row/column indices.
+    """
+    members = np.asarray(members)
+    if len(members) < 2:
+        return 1.0
+    block = correlation[np.ix_(members, members)]
+    return float(block[np.triu_indices(len(members), k=1)].mean())
+
+
+def cluster_coherent(
+    profiles: np.ndarray, strength: np.ndarray, n_clusters: int, min_mean_cor: float
+) -> list[np.ndarray]:
+    """Clusters of columns whose members agree: complete linkage on ``1 - r``, cut into
+    ``n_clusters``, each incoherent cluster split along its subtree (spec 8.2 steps 6-8).
+
+    The distance is one minus the *signed* Pearson r, so anti-correlated columns are far
+    apart. A cluster whose mean pairwise r is below ``min_mean_cor`` is replaced by its two
+    subtrees, recursively, until every part is coherent or a single column. (The R reference
+    explodes such a cluster into singletons, losing the coherent groups inside it.) The result
+    may therefore have more than ``n_clusters`` clusters.
+
+    Parameters
+    ----------
+    profiles : ndarray of float64, shape (n_rows, k)
+        One column per item (e.g. a motif's energies, or a cluster's partial response).
+    strength : ndarray of float64, shape (k,)
+        Orders clusters (by their largest ``|strength|``) and members within a cluster
+        (descending ``|strength|``).
+    n_clusters : int
+        Clusters of the first cut (``min(n_clusters, k)``).
+    min_mean_cor : float
+        Least mean pairwise r of a cluster's members.
+
+    Returns
+    -------
+    list of ndarray of int64
+        Column indices of each cluster, strongest member first; strongest cluster first.
+    """
+    k = profiles.shape[1]
+    order = np.argsort(-np.abs(strength), kind="stable")
+    rank = np.empty(k, dtype=np.int64)
+    rank[order] = np.arange(k)
+    if k == 1:
+        return [np.array([0])]
+    correlation = correlation_matrix(profiles)
+    distance = np.clip(1 - correlation[np.triu_indices(k, k=1)], 0, 2)
+    tree = linkage(distance, "complete")
+    labels = fcluster(tree, min(n_clusters, k), "maxclust")
+    groups, stack = [], [to_tree(tree)]
+    while stack:
+        node = stack.pop()
+        leaves = node.pre_order()
+        cut = len(np.unique(labels[leaves])) > 1
+        if not node.is_leaf() and (
+            cut or mean_pairwise_correlation(correlation, leaves) < min_mean_cor
+        ):
+            stack += [node.get_right(), node.get_left()]
+            continue
+        groups.append(np.array(sorted(leaves, key=lambda i: rank[i]), dtype=np.int64))
+    return sorted(groups, key=lambda g: rank[g[0]])
 
 
 # ----------------------------------------------------------------------------- distillation
