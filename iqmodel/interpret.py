@@ -24,6 +24,7 @@ __all__ = [
     "Decomposition",
     "LocalContributions",
     "decompose",
+    "decompose_inputs",
     "drop_one_r2",
     "local_contributions",
     "low_affinity_score",
@@ -95,12 +96,6 @@ def _fitted(model) -> None:
     check_is_fitted(model, "glm_")
 
 
-def _inputs_and_design(model, seqs, features) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The [0, 10] model inputs and the GLM design built from them, in GLM column order."""
-    inputs = model.transform(seqs, features=features)
-    return inputs, model.design_from_inputs(inputs)
-
-
 def decompose(model, seqs, *, features=None) -> Decomposition:
     """Split predictions exactly into intercept, motif, covariate and interaction terms.
 
@@ -118,7 +113,27 @@ def decompose(model, seqs, *, features=None) -> Decomposition:
         ``terms.sum(axis=1) + intercept`` equals the model's linear predictor.
     """
     _fitted(model)
-    inputs, design = _inputs_and_design(model, seqs, features)
+    return decompose_inputs(model, model.transform(seqs, features=features))
+
+
+def decompose_inputs(model, inputs: pd.DataFrame) -> Decomposition:
+    """:func:`decompose` of model inputs already on the [0, 10] scale.
+
+    Parameters
+    ----------
+    model : IQModel
+        A fitted model.
+    inputs : DataFrame, shape (n_seqs, n_motifs + n_covariates)
+        Normalised motif energies and scaled covariates, as returned by ``model.transform``
+        (e.g. computed for many mutants of one sequence without re-scoring every window).
+
+    Returns
+    -------
+    Decomposition
+        As :func:`decompose`; ``inputs`` is kept as given.
+    """
+    _fitted(model)
+    design = model.design_from_inputs(inputs)
     contributions = design.to_numpy() * model.glm_.coef[None, :]
     owners = model.design_columns_["term"].tolist()
     order = list(dict.fromkeys(owners))
