@@ -193,6 +193,57 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fit.set_defaults(handler=_fit)
 
+    multi = commands.add_parser(
+        "fit-multi",
+        parents=[common],
+        help="fit several trajectories with shared motifs (homogenization)",
+    )
+    _add_sequences(
+        multi,
+        table_help="TSV with a sequence column and one column per state, or a bundled example "
+        "(mouse-atac); replaces --peaks/--genome/signal",
+    )
+    _add_signal(multi)
+    multi.add_argument("--ap", help="AP table from `iqmodel normalize` instead of raw signal")
+    multi.add_argument(
+        "--trajectories",
+        required=True,
+        help="comma-separated start:end state pairs, optionally named (meso=c1:c3); average "
+        "states with + (c1+c2:c5)",
+    )
+    multi.add_argument(
+        "--method",
+        choices=["from-models", "fit"],
+        default="from-models",
+        help="from-models (default): one model per trajectory, then homogenized, with "
+        "before/after statistics; fit: shared selection, faster, no 'before' models",
+    )
+    multi.add_argument(
+        "--max-motifs", type=int, help="clusters of the first cut (default: see MultiIQModel)"
+    )
+    multi.add_argument(
+        "--min-diff", type=float, default=0.1, help="distil on peaks with |dAP| > this (0.1)"
+    )
+    multi.add_argument(
+        "--intra-cor-threshold",
+        type=float,
+        default=0.6,
+        help="least mean pairwise r within a cluster (default 0.6)",
+    )
+    multi.add_argument("--tss", help="TSS BED or GTF: remove peaks near a TSS (spec 7.4)")
+    multi.add_argument("--min-tss-distance", type=float, default=5000, help="bp (default 5000)")
+    _add_split(multi)
+    multi.add_argument("--config", help="TOML file of IQModel parameters for every trajectory")
+    multi.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter"
+    )
+    multi.add_argument("--no-figures", action="store_true", help="skip the report figures")
+    multi.add_argument("--out", required=True, help="output folder (new or empty)")
+    multi.add_argument(
+        "--overwrite", action="store_true", help="replace --out if it holds an earlier run"
+    )
+    multi.set_defaults(handler=_fit_multi)
+
     predict = commands.add_parser("predict", parents=[common], help="predict dAP of peaks")
     predict.add_argument("--model", required=True, help="model.json of a fit")
     _add_sequences(predict, table_help="TSV with a sequence column, or a bundled example")
@@ -217,6 +268,57 @@ def build_parser() -> argparse.ArgumentParser:
     iq.add_argument("--width", type=int, default=500, help="bp (default 500)")
     iq.add_argument("--out", required=True, help="PNG, PDF or SVG")
     iq.set_defaults(handler=_iq_plot)
+
+    variants = commands.add_parser(
+        "variants", parents=[common], help="score variants (VCF/BCF or TSV) with a model"
+    )
+    variants.add_argument("--model", required=True, help="model.json of a fit")
+    variants.add_argument(
+        "--vcf",
+        required=True,
+        help="VCF/BCF (plain or bgzip), or a TSV with columns chrom, pos (1-based), ref, alt[, id]",
+    )
+    variants.add_argument("--genome", required=True, help="genome FASTA (uncompressed or bgzip)")
+    variants.add_argument(
+        "--peaks", help="peaks (BED/narrowPeak/TSV): a variant in a peak is scored in its window"
+    )
+    variants.add_argument(
+        "--n-null",
+        type=int,
+        default=100,
+        help="shuffled-flank null variants per variant for the p-value (default 100; 0: none)",
+    )
+    variants.add_argument(
+        "--seed", type=_seed, help="seed of the null shuffles (default: drawn, and logged)"
+    )
+    variants.add_argument(
+        "--no-check-ref", action="store_true", help="do not compare REF with the genome"
+    )
+    variants.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="skip variants that cannot be scored instead of failing (see OUT.skipped.tsv)",
+    )
+    variants.add_argument(
+        "--out", required=True, help="output TSV: a row per variant and trajectory"
+    )
+    variants.set_defaults(handler=_variants)
+
+    ism = commands.add_parser(
+        "ism", parents=[common], help="in-silico saturation mutagenesis of a region"
+    )
+    ism.add_argument("--model", required=True, help="model.json of a fit")
+    ism.add_argument("--genome", required=True, help="genome FASTA (uncompressed or bgzip)")
+    ism.add_argument(
+        "--region",
+        required=True,
+        help="chr:start-end (0-based, half-open) to mutate; scored in the model-length window "
+        "centred on it",
+    )
+    ism.add_argument("--decompose", action="store_true", help="add a column per model term")
+    ism.add_argument("--figure", help="mutagenesis map (PNG, PDF or SVG)")
+    ism.add_argument("--out", required=True, help="output TSV: a row per substitution")
+    ism.set_defaults(handler=_ism)
 
     motifs = commands.add_parser("motifs", parents=[common], help="list or convert motif files")
     motif_commands = motifs.add_subparsers(dest="motif_command", required=True, metavar="ACTION")
@@ -388,43 +490,65 @@ def _check_fit_inputs(args) -> None:
         raise UsageError(_SIZE_WITH_TABLE)
 
 
-def _fit(args) -> None:
-    from iqmodel import __version__
-    from iqmodel.trajectory import (
-        fit_trajectory,
-        load_table_trajectory,
-        load_trajectory,
-        read_ap_table,
-        write_run,
-    )
+def _load_data(args, start, end, seed: int):
+    """The peaks, sequences, dAP and split of a fit (``--table`` or files); and the split
+    settings."""
+    from iqmodel.trajectory import load_table_trajectory, load_trajectory, read_ap_table
 
-    _check_fit_inputs(args)
-    _check_out_folder(args)
-    args.set_keys = [text.partition("=")[0].strip() for text in args.set]
-    seed, run_record = _run_seed(args)
-    params = _resolved_params(args, seed, run_record=run_record)
-    size = args.size if args.size is not None else 500
     split = {
         "test_chroms": args.test_chroms,
         "test_fraction": 0.0 if args.test_chroms else args.test_fraction,
         "random_state": seed,
     }
     if args.table:
-        data = load_table_trajectory(args.table, args.start, args.end, **split)
-    else:
-        data = load_trajectory(
-            args.peaks,
-            args.genome,
-            args.start,
-            args.end,
-            ap=read_ap_table(args.ap) if args.ap else None,
-            size=size,
-            tss=args.tss,
-            min_tss_distance=args.min_tss_distance,
-            progress=not args.quiet,
-            **split,
-            **({} if args.ap else _signal_args(args)),
-        )
+        return load_table_trajectory(args.table, start, end, **split), split
+    data = load_trajectory(
+        args.peaks,
+        args.genome,
+        start,
+        end,
+        ap=read_ap_table(args.ap) if args.ap else None,
+        size=_fit_size(args),
+        tss=args.tss,
+        min_tss_distance=args.min_tss_distance,
+        progress=not args.quiet,
+        **split,
+        **({} if args.ap else _signal_args(args)),
+    )
+    return data, split
+
+
+def _fit_size(args) -> int:
+    return args.size if args.size is not None else 500
+
+
+def _run_inputs(args, split: dict) -> dict:
+    """The inputs and split of a fit, for the ``[run]`` table of its config.toml."""
+    return {
+        "table": args.table,
+        "peaks": args.peaks,
+        "genome": args.genome,
+        "size": None if args.table else _fit_size(args),
+        "tss": args.tss,
+        "min_tss_distance": args.min_tss_distance if args.tss else None,
+        "test_chroms": args.test_chroms,
+        "test_fraction": split["test_fraction"],
+        **{k: v for k, v in _signal_args(args).items() if k != "window"},
+        "window": args.window if (args.bigwig or args.fragments) else None,
+        "ap": args.ap,
+    }
+
+
+def _fit(args) -> None:
+    from iqmodel import __version__
+    from iqmodel.trajectory import fit_trajectory, write_run
+
+    _check_fit_inputs(args)
+    _check_out_folder(args)
+    args.set_keys = [text.partition("=")[0].strip() for text in args.set]
+    seed, run_record = _run_seed(args)
+    params = _resolved_params(args, seed, run_record=run_record)
+    data, split = _load_data(args, args.start, args.end, seed)
     n_test = int((data.split == "test").sum())
     log.info("fitting on %d peaks (%d held out)", len(data.split) - n_test, n_test)
     model, predictions, metrics = fit_trajectory(data, params)
@@ -435,17 +559,7 @@ def _fit(args) -> None:
             "seed": seed,
             "start": args.start,
             "end": args.end,
-            "table": args.table,
-            "peaks": args.peaks,
-            "genome": args.genome,
-            "size": None if args.table else size,
-            "tss": args.tss,
-            "min_tss_distance": args.min_tss_distance if args.tss else None,
-            "test_chroms": args.test_chroms,
-            "test_fraction": split["test_fraction"],
-            **{k: v for k, v in _signal_args(args).items() if k != "window"},
-            "window": args.window if (args.bigwig or args.fragments) else None,
-            "ap": args.ap,
+            **_run_inputs(args, split),
         },
         "model": {k: v for k, v in params.items() if isinstance(v, (str, int, float, bool))},
     }
@@ -465,6 +579,75 @@ def _fit(args) -> None:
     print(
         f"{n_motifs} motif{'s' if n_motifs != 1 else ''}; {label} R^2 = {shown['r2']:.3f} "
         f"(Pearson r^2 = {shown['pearson_r2']:.3f}, n = {shown['n']}); wrote {args.out}"
+    )
+
+
+def _fit_multi(args) -> None:
+    from iqmodel import __version__
+    from iqmodel.multi_run import (
+        fit_multi_trajectory,
+        multi_trajectory,
+        parse_trajectory_pairs,
+        write_multi_run,
+    )
+
+    try:
+        pairs = parse_trajectory_pairs(args.trajectories)
+    except ValueError as error:
+        raise UsageError(f"--trajectories: {error}") from None
+    _check_fit_inputs(args)
+    _check_out_folder(args)
+    args.set_keys = [text.partition("=")[0].strip() for text in args.set]
+    seed, run_record = _run_seed(args)
+    params = _resolved_params(args, seed, run_record=run_record)
+    multi_params = {
+        "max_motifs": args.max_motifs,
+        "min_diff": args.min_diff,
+        "intra_cor_threshold": args.intra_cor_threshold,
+    }
+    data, split = _load_data(args, pairs[0].start, pairs[0].end, seed)
+    run = multi_trajectory(data, pairs)
+    n_test = int((data.split == "test").sum())
+    log.info(
+        "fitting %d trajectories on %d peaks (%d held out)",
+        len(pairs),
+        len(data.split) - n_test,
+        n_test,
+    )
+    model, predictions, metrics = fit_multi_trajectory(
+        run, params, multi_params, method=args.method
+    )
+    metrics = {"iqmodel_version": __version__, "seed": seed, **metrics}
+    config = {
+        "run": {
+            "iqmodel_version": __version__,
+            "seed": seed,
+            "trajectories": args.trajectories,
+            "method": args.method,
+            **{k: v for k, v in multi_params.items() if v is not None},
+            **_run_inputs(args, split),
+        },
+        "model": {k: v for k, v in params.items() if isinstance(v, (str, int, float, bool))},
+    }
+    write_multi_run(
+        args.out,
+        model,
+        run,
+        predictions,
+        metrics,
+        config,
+        figures=not args.no_figures,
+        overwrite=args.overwrite,
+    )
+    stats = model.stats_
+    part = "test" if n_test else "train"
+    means = stats.groupby("type")[f"r2_{part}"].mean()
+    shown = ", ".join(
+        f"{kind} {means[kind]:.3f}" for kind in ("before", "after", "full") if kind in means
+    )
+    print(
+        f"{len(model.motifs_)} shared motifs for {len(pairs)} trajectories; mean "
+        f"{'held-out' if n_test else 'training'} R^2: {shown}; wrote {args.out}"
     )
 
 
@@ -579,6 +762,86 @@ def _iq_plot(args) -> None:
     suffix = out.suffix.lstrip(".").lower() or "png"
     atomic_write(out, lambda tmp: figure.savefig(tmp, format=suffix, dpi=150, bbox_inches="tight"))
     log.info("wrote %s", out)
+
+
+def _variant_input(path: str):
+    """A TSV variant table as a DataFrame; anything else is passed on as a VCF/BCF path."""
+    if path.lower().removesuffix(".gz").endswith((".tsv", ".txt")):
+        import pandas as pd
+
+        from iqmodel.io._atomic import open_text
+
+        with open_text(path, argument="--vcf", what="variant table") as handle:
+            return pd.read_csv(handle, sep="\t", dtype={"chrom": str})
+    return path
+
+
+def _variants(args) -> None:
+    from iqmodel import load_model
+    from iqmodel.io._atomic import write_table
+    from iqmodel.variants import score_variants
+
+    if args.n_null < 0:
+        raise UsageError(f"--n-null must be 0 or more, got {args.n_null}")
+    seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
+    model = load_model(args.model)
+    scores = score_variants(
+        model,
+        _variant_input(args.vcf),
+        args.genome,
+        peaks=args.peaks,
+        check_ref=not args.no_check_ref,
+        on_invalid="skip" if args.skip_invalid else "raise",
+        n_null=args.n_null,
+        random_state=seed,
+        progress=not args.quiet,
+    )
+    skipped_path = f"{args.out.removesuffix('.gz').removesuffix('.tsv')}.skipped.tsv"
+    write_table(scores.effects, args.out)
+    write_table(scores.skipped, skipped_path)
+    log.info(
+        "scored %d variants (null seed %d), skipped %d; wrote %s and %s",
+        scores.effects[["chrom", "pos", "ref", "alt"]].drop_duplicates().shape[0],
+        seed,
+        len(scores.skipped),
+        args.out,
+        skipped_path,
+    )
+
+
+def _ism(args) -> None:
+    from iqmodel import load_model
+    from iqmodel.io._atomic import atomic_write, write_table
+    from iqmodel.io.genome import Genome
+    from iqmodel.plot.iq_plot import parse_region
+    from iqmodel.variants import saturation_mutagenesis
+
+    chrom, start, end = parse_region(args.region)
+    model = load_model(args.model)
+    width = model.seq_length_
+    begin = (start + end) // 2 - width // 2
+    with Genome(args.genome) as genome:
+        seq = genome.fetch(chrom, begin, begin + width)
+    first, last = max(start - begin, 0), min(end - begin, width)
+    ism = saturation_mutagenesis(model, seq, start=first, end=last, decompose=args.decompose)
+    table = ism.table
+    table.insert(0, "pos", begin + table["position"] + 1)
+    table.insert(0, "chrom", chrom)
+    write_table(table, args.out)
+    log.info("wrote %d substitutions of %s:%d-%d to %s", len(table), chrom, start, end, args.out)
+    if args.figure:
+        from iqmodel.plot.variants import mutagenesis_map
+
+        trajectory = table["trajectory"].iloc[0] if "trajectory" in table.columns else None
+        ax = mutagenesis_map(ism, trajectory=trajectory)
+        ax.set_title(f"{chrom}:{begin + first}-{begin + last}: effect of each substitution")
+        figure = ax.figure
+        out = Path(args.figure)
+        suffix = out.suffix.lstrip(".").lower() or "png"
+        atomic_write(
+            out, lambda tmp: figure.savefig(tmp, format=suffix, dpi=150, bbox_inches="tight")
+        )
+        log.info("wrote %s", out)
 
 
 def _motifs_list(args) -> None:

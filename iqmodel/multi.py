@@ -179,7 +179,8 @@ class MultiIQModel(BaseEstimator):
     trajectories_ : list of str
         Trajectory names (the columns of ``dap``), in order.
     motifs_ : list of Motif
-        The shared motifs, named after their best database match.
+        The shared motifs, named after their best database match: those that at least one
+        refitted model kept (the refits run the estimator's filter).
     motif_names_ : DataFrame
         How each shared motif got its name (see :class:`iqmodel.pipeline.Naming`).
     models_ : dict of str -> IQModel
@@ -191,7 +192,8 @@ class MultiIQModel(BaseEstimator):
         database motif of a trajectory's cluster), ``members`` (its database motifs, ``;``
         separated), ``cor`` (Pearson r of its energy, or partial response, with its
         trajectory's dAP), ``cluster``, ``motif`` (the shared motif), ``intra_cor`` (mean
-        pairwise r in the cluster) and ``n`` (units in the cluster).
+        pairwise r in the cluster), ``n`` (units in the cluster) and ``used`` (whether a
+        refitted model kept the motif, i.e. it is in ``motifs_``).
     stats_ : DataFrame
         Per trajectory and ``type`` (``"before"`` - the input models, :meth:`from_models`
         only -, ``"after"`` - ``models_`` -, ``"full"`` - ``models_full_``): R^2 and squared
@@ -510,6 +512,17 @@ class MultiIQModel(BaseEstimator):
                 target[name] = model.fit_with_motifs(
                     codes, data.targets[data.train, j], motifs, features=train_features
                 )
+        used = {
+            m.name
+            for group in (self.models_, self.models_full_)
+            for model in group.values()
+            for m in model.motifs_
+        }
+        self.motifs_ = [m for m in self.motifs_ if m.name in used]
+        self.motif_names_ = self.motif_names_[self.motif_names_["motif"].isin(used)].reset_index(
+            drop=True
+        )
+        self.cluster_map_["used"] = self.cluster_map_["motif"].isin(used)
         stages = ([("before", before)] if before else []) + [
             ("after", self.models_),
             ("full", self.models_full_),

@@ -49,6 +49,7 @@ __all__ = [
     "split_peaks",
     "write_figures",
     "write_run",
+    "write_run_folder",
 ]
 
 log = logging.getLogger("iqmodel")
@@ -618,6 +619,32 @@ def write_run(
     NotADirectoryError, FileExistsError
         See :func:`check_run_folder`; raised before anything is written.
     """
+    return write_run_folder(
+        out_dir,
+        lambda folder: _write_run_files(folder, model, data, predictions, metrics, config, figures),
+        overwrite=overwrite,
+    )
+
+
+def write_run_folder(out_dir, write_files, *, overwrite: bool = False) -> list[Path]:
+    """Write a run folder as one whole: ``write_files(folder)`` fills a hidden sibling
+    folder, which is renamed to ``out_dir`` only when complete.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The run folder (see :func:`check_run_folder`; parent folders are created).
+    write_files : callable
+        ``write_files(folder: Path) -> list of Path``: writes the run's files into ``folder``
+        and returns them.
+    overwrite : bool, default False
+        Replace an existing non-empty folder in one step.
+
+    Returns
+    -------
+    list of Path
+        The files written, as paths inside ``out_dir``.
+    """
     check_run_folder(out_dir, overwrite=overwrite)
     out = Path(os.path.abspath(out_dir))  # "." and "runs/x/" have a name and a parent
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -631,7 +658,7 @@ def write_run(
             f"{out.parent} and renamed into place, but that folder refused it ({error.strerror})",
         ) from None
     try:
-        written = _write_run_files(partial, model, data, predictions, metrics, config, figures)
+        written = write_files(partial)
         _move_into_place(partial, out)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)

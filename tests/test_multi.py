@@ -179,7 +179,14 @@ def test_cluster_map_and_models_use_shared_motifs(planted_multi):
     for multi in (fitted, homogenized):
         shared = {m.name for m in multi.motifs_}
         cmap = multi.cluster_map_
-        assert set(cmap["motif"]) == shared
+        assert set(cmap.loc[cmap["used"], "motif"]) == shared
+        used = {
+            m.name
+            for group in (multi.models_, multi.models_full_)
+            for model in group.values()
+            for m in model.motifs_
+        }
+        assert used == shared
         assert list(cmap.columns) == [
             "trajectory",
             "unit",
@@ -189,6 +196,7 @@ def test_cluster_map_and_models_use_shared_motifs(planted_multi):
             "motif",
             "intra_cor",
             "n",
+            "used",
         ]
         sizes = cmap.groupby("cluster").size()
         assert (cmap["n"].to_numpy() == sizes[cmap["cluster"]].to_numpy()).all()
@@ -395,3 +403,38 @@ def test_aitac_many_trajectories_shapes(shared_data, planted_database):
     assert multi.trajectories_ == list(dap.columns)
     assert multi.predict(table["sequence"].tolist()).shape == (100, 12)
     assert len(multi.stats_) == 24 and set(multi.cluster_map_["trajectory"]) <= set(dap.columns)
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+@pytest.mark.slow
+def test_figures_and_per_trajectory_decomposition(planted_multi, tmp_path):
+    from iqmodel.interpret import decompose
+    from iqmodel.plot import contribution_heatmap, homogenization_r2, multi_report
+
+    data, _, _, _, homogenized = planted_multi
+    seqs = data.sequences[:200]
+    for name in homogenized.trajectories_:
+        parts = decompose(homogenized.models_[name], seqs)
+        np.testing.assert_allclose(
+            parts.terms.sum(axis=1) + parts.intercept,
+            homogenized.decision_function(seqs)[name],
+            atol=1e-9,
+        )
+    contributions = homogenized.contributions(seqs)
+    ax = contribution_heatmap(contributions)
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(contributions.index)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["t1", "t2", "t3"]
+    ax = homogenization_r2(homogenized.stats_)
+    heights = sorted(round(p.get_height(), 9) for p in ax.patches)
+    assert heights == sorted(round(v, 9) for v in homogenized.stats_["r2_test"])
+    with pytest.raises(ValueError, match="split must be"):
+        homogenization_r2(homogenized.stats_, split="all")
+    figures = multi_report(homogenized, seqs, path=tmp_path / "report.png")
+    assert len(figures) == 1 + -(-len(homogenized.motifs_) // 12)
+    assert (tmp_path / "report.png").is_file() and (tmp_path / "report_page2.png").is_file()
+    multi_report(homogenized, seqs, path=tmp_path / "report.pdf")
+    assert (tmp_path / "report.pdf").read_bytes()[:4] == b"%PDF"
+    with pytest.raises(ValueError, match=r"\.pdf or \.png"):
+        multi_report(homogenized, seqs, path=tmp_path / "report.svg")

@@ -36,7 +36,14 @@ from iqmodel.plot.summary import (
     r2_scores,
 )
 
-__all__ = ["ENERGY_BINS", "SpatialFrequency", "report", "spatial_frequency"]
+__all__ = [
+    "ENERGY_BINS",
+    "SpatialFrequency",
+    "check_figure_path",
+    "report",
+    "save_pages",
+    "spatial_frequency",
+]
 
 ENERGY_BINS = (0.0, 3.0, 6.0, 7.0, 8.0, 9.0, 10.0)
 """Edges of the energy bins of the boxplot column: [0, 3], (3, 6], (6, 7], ..., (9, 10]."""
@@ -364,7 +371,9 @@ def _page_paths(path: Path, pages: int) -> list[Path]:
     ]
 
 
-def _save(figures: list, path: Path) -> None:
+def save_pages(figures: list, path: Path) -> None:
+    """Write figures atomically: one multi-page PDF, or for ``.png`` one file per page
+    (``name.png``, ``name_page2.png``, ...)."""
     if path.suffix.lower() == ".pdf":
         from matplotlib.backends.backend_pdf import PdfPages
 
@@ -381,7 +390,9 @@ def _save(figures: list, path: Path) -> None:
         )
 
 
-def _checked_path(path) -> Path | None:
+def check_figure_path(path) -> Path | None:
+    """``path`` as a Path (None stays None); it must end with .pdf or .png in an existing
+    folder."""
     if path is None:
         return None
     path = Path(path)
@@ -453,7 +464,7 @@ def report(
     from iqmodel.seq import encode
 
     _check_model(model)
-    path = _checked_path(path)
+    path = check_figure_path(path)
     codes = encode(seqs)
     dap = check_target(dap, len(codes))
     if len(codes) < 2:
@@ -533,7 +544,7 @@ def report(
             )
             figures.append(figure)
     if path is not None:
-        _save(figures, path)
+        save_pages(figures, path)
     return figures
 
 
