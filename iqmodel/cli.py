@@ -227,8 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
     multi.add_argument(
         "--intra-cor-threshold",
         type=float,
-        default=0.6,
-        help="least mean pairwise r within a cluster (default 0.6)",
+        default=0.8,
+        help="least mean pairwise r within a cluster (default 0.8)",
     )
     multi.add_argument("--tss", help="TSS BED or GTF: remove peaks near a TSS (spec 7.4)")
     multi.add_argument("--min-tss-distance", type=float, default=5000, help="bp (default 5000)")

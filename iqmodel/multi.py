@@ -171,8 +171,10 @@ class MultiIQModel(BaseEstimator):
     min_diff : float, default 0.1
         Distillation learns on the peaks whose ``|dAP| > min_diff`` (raw units) in at least
         one trajectory.
-    intra_cor_threshold : float, default 0.6
+    intra_cor_threshold : float, default 0.8
         Least mean pairwise Pearson r within a cluster; less coherent clusters are split.
+        (R's default 0.6 merges different motifs, e.g. SRY with a FOX motif at r = 0.62, and
+        costs held-out R^2; see docs/porting_from_r.md.)
 
     Attributes
     ----------
@@ -202,7 +204,7 @@ class MultiIQModel(BaseEstimator):
         Training sequence length (bp).
     """
 
-    def __init__(self, estimator=None, *, max_motifs=None, min_diff=0.1, intra_cor_threshold=0.6):
+    def __init__(self, estimator=None, *, max_motifs=None, min_diff=0.1, intra_cor_threshold=0.8):
         self.estimator = estimator
         self.max_motifs = max_motifs
         self.min_diff = min_diff
@@ -384,7 +386,7 @@ class MultiIQModel(BaseEstimator):
         test=None,
         max_motifs=None,
         min_diff=0.1,
-        intra_cor_threshold=0.6,
+        intra_cor_threshold=0.8,
     ) -> MultiIQModel:
         """Homogenize single-trajectory models fitted on the same peaks.
 
