@@ -394,7 +394,6 @@ def distill_clusters(
     trajectories: np.ndarray | None = None,
     learn_rows: np.ndarray | None = None,
     distill: bool = True,
-    seed_from_members: bool = False,
     motif_length: int = 15,
     n_bins: int | None = None,
     bin_size: int | None = None,
@@ -427,10 +426,6 @@ def distill_clusters(
         The rows PREGO learns on (default all).
     distill, motif_length, n_bins, bin_size, kmer_sequence_length
         As in :class:`~iqmodel.model.IQModel`.
-    seed_from_members : bool, default False
-        Start PREGO of a cluster with several distinct motifs from its strongest member
-        (PWM and spatial profile both re-learned) instead of a k-mer screen; for clusters of
-        motifs already learned on these sequences (homogenizing fitted models).
     random_state : int, Generator or None
     n_jobs : int, optional
     verbose : int, default 0
@@ -483,8 +478,6 @@ def distill_clusters(
             result = fit_motif(
                 learn_on, partial, seed=representative, optimize_pwm=False, **options
             )
-        elif seed_from_members:
-            result = fit_motif(learn_on, partial, seed=representative, **options)
         else:
             result = fit_motif(learn_on, partial, motif_length=motif_length, **options)
         out.append(
