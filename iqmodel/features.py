@@ -23,6 +23,7 @@ __all__ = [
     "inverse_response_function",
     "logistic",
     "response_function",
+    "response_parameters",
 ]
 
 
@@ -94,6 +95,23 @@ def response_function(x, name: str):
     """
     curve = _response(name)
     return logistic(x, curve.x0, curve.L, curve.k) + curve.offset
+
+
+def response_parameters(name: str) -> tuple[float, float, float, float]:
+    """The constants of one response function.
+
+    Parameters
+    ----------
+    name : {"low-energy", "sigmoid", "high-energy", "higher-energy"}
+
+    Returns
+    -------
+    tuple of float
+        ``(x0, L, k, offset)``: :func:`response_function` is
+        ``L / (1 + exp(-k (x - x0))) + offset``, with ``x0`` in input units ([0, 10] scale)
+        and ``k`` per input unit.
+    """
+    return tuple(_response(name))
 
 
 def inverse_response_function(y, name: str):

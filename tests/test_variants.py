@@ -7,6 +7,7 @@ construction against string slicing of the genome.
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections import Counter
 
@@ -19,10 +20,12 @@ from iqmodel.additional_features import sequence_features
 from iqmodel.datasets import make_planted_dataset
 from iqmodel.energy import compute_energies
 from iqmodel.exceptions import IQModelWarning
+from iqmodel.features import RESPONSE_FUNCTIONS, response_function, response_parameters
 from iqmodel.interpret import response_curve
 from iqmodel.io.vcf import read_vcf
 from iqmodel.motifs import Motif
 from iqmodel.plot.variants import mutagenesis_map, variant_iq_plot
+from iqmodel.seq import encode
 from iqmodel.variants import (
     TERM_PREFIX,
     caqtl_metrics,
@@ -77,12 +80,13 @@ def _mutate(seq: str, position: int, base: str) -> str:
     return seq[:position] + base + seq[position + 1 :]
 
 
-def _slow_term_changes(model, ref_seqs, alt_seqs) -> pd.DataFrame:
-    """Per-term logit change from the design matrix, column by column."""
+def _slow_term_changes(model, ref_seqs, alt_seqs, features=None) -> pd.DataFrame:
+    """Per-term logit change from the design matrix, column by column (``features``: the
+    same covariate rows for both)."""
     coef = model.coef_
     changes = {}
-    ref_design = model.design_matrix(ref_seqs)
-    alt_design = model.design_matrix(alt_seqs)
+    ref_design = model.design_matrix(ref_seqs, features=features)
+    alt_design = model.design_matrix(alt_seqs, features=features)
     for feature, term, value in coef[["feature", "variable", "coefficient"]].itertuples(
         index=False
     ):
@@ -250,9 +254,6 @@ def test_mutant_energies_against_slow_reference(mode, seq, data):
     profiled = data.truth.motifs[0]  # 10 bp, spatial profile
     plain = Motif("plain", profiled.pwm[:9])
     motifs = [plain, plain.renamed("twin"), profiled.with_spatial(None, None)]
-    codes = np.frombuffer(seq.encode(), dtype=np.uint8)
-    from iqmodel.seq import encode
-
     codes = encode([seq])[0]
     positions = np.arange(len(seq))
     fast = mutant_energies(codes, positions, motifs, mode=mode)
@@ -265,8 +266,6 @@ def test_mutant_energies_against_slow_reference(mode, seq, data):
 
 
 def test_mutant_sequence_features_equal_recomputation():
-    from iqmodel.seq import encode
-
     seq = "NACGTTNGCAAGN"
     codes = encode([seq])[0]
     positions = np.repeat(np.arange(len(seq)), 4)
@@ -274,6 +273,87 @@ def test_mutant_sequence_features_equal_recomputation():
     fast = mutant_sequence_features(codes, positions, alt)
     mutants = [_mutate(seq, p, "ACGT"[b]) for p, b in zip(positions, alt, strict=True)]
     pd.testing.assert_frame_equal(fast, sequence_features(mutants), atol=1e-15)
+
+
+@pytest.mark.parametrize("mode", ["lse", "max"])
+def test_mutant_energies_underflow_and_uncounted_windows(mode):
+    """The kernel's fallbacks, against the slow formula. On C/G sequence, poly-A motifs of
+    156 and 170 bp have window terms that, as products of letter probabilities (~0.01 per
+    position relative to a perfect site), are subnormal (~1e-313) or underflow to 0 (~1e-343);
+    a motif whose windows all lie in zero-weight bins has energy -inf."""
+    poly_a = [Motif(f"poly_a{n}", np.tile([1.0, 0.0, 0.0, 0.0], (n, 1))) for n in (156, 170)]
+    rng = np.random.default_rng(4)
+    far = Motif("far", rng.dirichlet(np.ones(4), 8)).with_spatial([0.0, 0.0, 1.0], 10)
+    for seq, motifs in (("C" * 90 + "N" + "G" * 89, poly_a), ("ACGTTGCAAGTCCGATTACA", [far])):
+        codes = encode([seq])[0]
+        positions = np.unique(np.r_[np.arange(0, len(seq), 9), 90 % len(seq), len(seq) - 1])
+        fast = mutant_energies(codes, positions, motifs, mode=mode)
+        for i, b in itertools.product(range(len(positions)), range(4)):
+            mutant = _mutate(seq, positions[i], "ACGT"[b])
+            kernel = compute_energies([mutant], motifs, mode=mode)[0]
+            slow = [_slow_energy(mutant, motif, mode) for motif in motifs]
+            np.testing.assert_allclose(fast[i, b], kernel, rtol=0, atol=1e-9)
+            np.testing.assert_allclose(fast[i, b], slow, rtol=0, atol=1e-9)
+
+
+def test_response_parameters_give_the_response_functions():
+    """The constants mutagenesis evaluates the responses with are those of the functions."""
+    x = np.linspace(-5.0, 15.0, 41)
+    for name in RESPONSE_FUNCTIONS:
+        x0, height, k, offset = response_parameters(name)
+        slow = [height / (1.0 + np.exp(-k * (v - x0))) + offset for v in x]
+        np.testing.assert_allclose(response_function(x, name), slow, rtol=0, atol=1e-15)
+
+
+def test_mutagenesis_inputs_equal_model_transform(model, data):
+    """``denergy_`` columns (the normalised energies) equal ``model.transform`` of the
+    mutants; a motif without reference (NaN) and one with an empty range stay exact."""
+    seq = data.sequences[11]
+    ism = saturation_mutagenesis(model, seq, start=20, end=70, decompose=True)
+    mutants = [
+        _mutate(seq, p, b)
+        for p, b in zip(ism.table["position"], ism.table["alt_base"], strict=True)
+    ]
+    names = [m.name for m in model.motifs_]
+    slow = model.transform(mutants)[names].to_numpy() - model.transform([seq])[names].to_numpy()
+    fast = ism.table[["denergy_" + n for n in names]].to_numpy()
+    np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-12)
+
+    odd = copy.deepcopy(model)
+    odd.energy_normalizer_.reference_log2_[0] = np.nan  # inputs 0 (np.nan_to_num)
+    odd.energy_normalizer_.range_high_[1] = odd.energy_normalizer_.range_low_[1]  # scale 0
+    table = saturation_mutagenesis(odd, seq, start=20, end=70, decompose=True).table
+    brute = odd.predict(mutants) - odd.predict([seq])[0]
+    np.testing.assert_allclose(table["delta"], brute, rtol=0, atol=1e-9)
+    assert (table["denergy_" + names[0]] == 0).all()
+    assert (table["denergy_" + names[1]] == 0).all()
+
+
+@pytest.mark.parametrize("variant", ["linear", "features only"])
+def test_mutagenesis_of_other_model_kinds(variant, data):
+    """A linear GLM (no response bases: the inputs themselves are the GLM columns) and a
+    model whose only covariates are user features (equal for every mutant) against
+    predicting every mutant."""
+    features, row = None, None
+    if variant == "linear":
+        model = IQModel(response_bases=False, filter=False, glm_lambda=1e-4, verbose=0)
+    else:
+        features = pd.DataFrame({"h3k27ac": np.random.default_rng(2).normal(size=400)})
+        row = features.iloc[[5]]
+        model = IQModel(sequence_features=False, filter=False, glm_lambda=1e-4, verbose=0)
+    model.fit_with_motifs(data.sequences, data.dap, data.truth.motifs, features=features)
+    seq = data.sequences[5]
+    ism = saturation_mutagenesis(model, seq, start=35, end=85, features=row, decompose=True)
+    table = ism.table
+    mutants = [
+        _mutate(seq, p, b) for p, b in zip(table["position"], table["alt_base"], strict=True)
+    ]
+    repeated = None if row is None else pd.concat([row] * len(mutants), ignore_index=True)
+    brute = model.predict(mutants, features=repeated) - model.predict([seq], features=row)[0]
+    np.testing.assert_allclose(table["delta"], brute, rtol=0, atol=1e-9)
+    slow = _slow_term_changes(model, [seq] * len(mutants), mutants, features=repeated)
+    for term in slow.columns:
+        np.testing.assert_allclose(table[TERM_PREFIX + term], slow[term], rtol=0, atol=1e-9)
 
 
 # ----------------------------------------------------------------------------- genome scoring

@@ -4,15 +4,21 @@ A substitution at position ``p`` changes only the windows that overlap ``p`` (at
 per motif of length ``L``). So for each motif the window terms of the reference are computed
 once (a numba kernel, :mod:`iqmodel._kernels.mutagenesis`), the windows left and right of
 ``p`` come from prefix and suffix sums (no subtraction, so no cancellation), and only the
-``<= L`` overlapping windows are re-scored per substitution. GC content and dinucleotide
-frequencies are updated from the reference counts the same way. Normalisation and covariate
-scaling use the model's stored constants, and the logit terms are the GLM columns' sums of
-:func:`iqmodel.interpret.decompose_inputs`, so every mutant's prediction equals
-``model.predict`` of the mutant sequence to rounding (tested to 1e-9).
+``<= L`` overlapping windows are re-scored per substitution. Everything after the energies
+works on numpy arrays, without pandas or per-column Python loops: small kernels map the
+energies to the model's [0, 10] inputs with the normaliser's stored constants, and the
+inputs to their logit terms (the GLM columns' sums of
+:func:`iqmodel.interpret.decompose_inputs`, the exponentials vectorised by numpy). GC
+content and dinucleotide frequencies are updated from the reference counts, and the
+covariates and their terms are computed once per distinct neighbourhood of a substitution
+(they depend on nothing else). So every mutant's prediction equals ``model.predict`` of the
+mutant sequence to rounding (tested to 1e-9). The tables these steps need are built once
+per fitted model and sequence length, and cached.
 """
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from typing import NamedTuple
 
@@ -21,9 +27,10 @@ import pandas as pd
 
 from iqmodel._validation import check_features
 from iqmodel.additional_features import DINUCLEOTIDE_FEATURES
-from iqmodel.features import response_function
+from iqmodel.features import RESPONSE_FUNCTIONS, response_parameters
 from iqmodel.interpret import Decomposition, window_weights
 from iqmodel.motifs import DEFAULT_PRIOR, Motif
+from iqmodel.normalization import LN2
 from iqmodel.seq import encode
 from iqmodel.variants.effects import effect_table, stack_trajectories, trajectory_models
 
@@ -32,6 +39,7 @@ __all__ = ["Mutagenesis", "mutant_energies", "mutant_sequence_features", "satura
 BASES = "ACGT"
 _LOG_QUARTER = float(np.log(0.25))  # N scores 1/4 on both strands (spec 3)
 _COMPOSITION_NAMES = ("gc_content", *DINUCLEOTIDE_FEATURES)  # sequence_features columns
+_LETTERS = pd.Series(np.array(list(BASES + "N"))).array  # code -> letter, table column dtype
 
 
 class Mutagenesis(NamedTuple):
@@ -90,56 +98,65 @@ def _log_tables(motif: Motif) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _MotifTables(NamedTuple):
-    """The motifs' tables for the kernel, for sequences of one length (see
-    ``iqmodel._kernels.mutagenesis.all_mutant_energies``)."""
+    """The motifs' tables for the kernel, for sequences of one length, in the order of the
+    arguments of ``iqmodel._kernels.mutagenesis.all_mutant_energies``."""
 
-    forwards: np.ndarray  # (total_length, 5) log probabilities, motifs concatenated
-    reverses: np.ndarray  # (total_length, 5) of the reverse complements
+    log_probs: np.ndarray  # (2, total_length, 5) motifs concatenated, and reverse complements
+    probs: np.ndarray  # (2, total_length, 5) relative to each position's most likely letter
+    ratios: np.ndarray  # (2, total_length, 5, 4) letter change factors
     rows: np.ndarray  # (n_motifs + 1,) motif m: rows[m]:rows[m + 1]
-    log_weights: np.ndarray  # (total_windows,) log spatial weight of each window
+    log_scales: np.ndarray  # (n_motifs,) nats taken out of probs, per motif
+    weights: np.ndarray  # (total_windows,) spatial weight of each window
     starts: np.ndarray  # (n_motifs + 1,) motif m: starts[m]:starts[m + 1] (empty: no window)
 
 
 def _motif_tables(motifs, length: int) -> _MotifTables:
+    """The kernel's tables of ``motifs`` for sequences of ``length`` bp."""
+    from iqmodel._kernels.mutagenesis import scoring_tables
+
     forwards, reverses, weights = [], [], []
     for motif in motifs:
         forward, reverse = _log_tables(motif)
         forwards.append(forward)
         reverses.append(reverse)
         n_windows = max(length - motif.length + 1, 0)
-        with np.errstate(divide="ignore"):
-            weights.append(np.log(window_weights(motif, length)[:n_windows]))
-    lengths = [0] + [len(f) for f in forwards]
-    counts = [0] + [len(w) for w in weights]
+        weights.append(np.asarray(window_weights(motif, length)[:n_windows], dtype=np.float64))
+    rows = np.cumsum([0] + [len(f) for f in forwards]).astype(np.int64)
+    starts = np.cumsum([0] + [len(w) for w in weights]).astype(np.int64)
+    log_probs = np.ascontiguousarray(np.stack([np.concatenate(forwards), np.concatenate(reverses)]))
+    probs, ratios, position_max = scoring_tables(log_probs)
+    log_scales = [position_max[a:b].sum() for a, b in itertools.pairwise(rows)]
     return _MotifTables(
-        np.ascontiguousarray(np.concatenate(forwards)),
-        np.ascontiguousarray(np.concatenate(reverses)),
-        np.cumsum(lengths).astype(np.int64),
-        np.concatenate(weights),
-        np.cumsum(counts).astype(np.int64),
+        log_probs, probs, ratios, rows, np.array(log_scales), np.concatenate(weights), starts
     )
 
 
-def _energies(tables, codes, positions, use_max: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Reference energies (n_motifs,) and substitution energies (n_positions, 4, n_motifs)."""
+def _energies(tables: _MotifTables, codes, positions, alt, use_max: bool) -> np.ndarray:
+    """Raw energies (nats) of the reference (column 0) and of each substitution (columns
+    1..), shape (n_motifs, 1 + n_mutants)."""
     from iqmodel._kernels import mutagenesis as kernels
 
-    n_motifs = len(tables.rows) - 1
-    reference = np.empty(n_motifs)
-    out = np.empty((n_motifs, len(positions), 4))
+    shape = (len(tables.rows) - 1, 1 + len(positions))
+    out, exact, tops = np.empty(shape), np.zeros(shape, dtype=bool), np.empty(shape[0])
     kernels.all_mutant_energies(
         np.ascontiguousarray(codes, dtype=np.int8),
         np.ascontiguousarray(positions, dtype=np.int64),
-        tables.forwards,
-        tables.reverses,
-        tables.rows,
-        tables.log_weights,
-        tables.starts,
+        np.ascontiguousarray(alt, dtype=np.int64),
+        *tables,
         use_max,
-        reference,
         out,
+        exact,
+        tops,
     )
-    return reference, out.transpose(1, 2, 0)
+    # top + log(relative sum), vectorised
+    if exact.any():  # where the relative sum underflowed, the kernel wrote the energy itself
+        relative = ~exact
+        np.log(out, out=out, where=relative)
+        np.add(out, tops[:, None], out=out, where=relative)
+    else:
+        np.log(out, out=out)
+        out += tops[:, None]
+    return out
 
 
 def mutant_energies(codes, positions, motifs, *, mode: str = "lse") -> np.ndarray:
@@ -162,49 +179,27 @@ def mutant_energies(codes, positions, motifs, *, mode: str = "lse") -> np.ndarra
         ``compute_energies`` of the mutant sequence to rounding.
     """
     codes = np.asarray(codes, dtype=np.int8)
+    positions = np.asarray(positions)
     tables = _motif_tables(motifs, len(codes))
-    return _energies(tables, codes, np.asarray(positions), mode == "max")[1]
-
-
-def _composition(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Counts of the ACGT bases (4,) and of the 16 ACGT pairs (16,) of one sequence."""
-    first, second = codes[:-1], codes[1:]
-    ok = (first < 4) & (second < 4)
-    return np.bincount(codes[codes < 4], minlength=4), np.bincount(
-        first[ok] * 4 + second[ok], minlength=16
+    every = _energies(
+        tables, codes, np.repeat(positions, 4), np.tile(np.arange(4), len(positions)), mode == "max"
     )
+    return every[:, 1:].reshape(len(motifs), len(positions), 4).transpose(1, 2, 0)
 
 
-def _composition_features(bases: np.ndarray, pairs: np.ndarray) -> np.ndarray:
-    """GC content and dinucleotide frequencies from counts, shape (n, 17); 0 when empty."""
-    features = np.zeros((len(bases), 17))
-    n_bases = bases.sum(axis=1)
-    n_pairs = pairs.sum(axis=1, keepdims=True)
-    np.divide(bases[:, 1] + bases[:, 2], n_bases, out=features[:, 0], where=n_bases > 0)
-    np.divide(pairs, n_pairs, out=features[:, 1:], where=n_pairs > 0)
-    return features
+def _composition(codes, positions, alt) -> np.ndarray:
+    """Composition features (1 + n_mutants, 17) of the reference (row 0) and of single-base
+    mutants (rows 1..), from updated counts (``iqmodel._kernels.mutagenesis``)."""
+    from iqmodel._kernels import mutagenesis as kernels
 
-
-def _mutant_composition(codes, positions, alt) -> np.ndarray:
-    """Composition features (n_mutants, 17) of single-base mutants, from updated counts."""
-    n, rows = len(codes), np.arange(len(positions))
-    base_counts, pair_counts = _composition(codes)
-    bases = np.tile(base_counts, (len(positions), 1))
-    pairs = np.tile(pair_counts, (len(positions), 1))
-    ref = codes[positions]
-    np.subtract.at(bases, (rows[ref < 4], ref[ref < 4]), 1)
-    np.add.at(bases, (rows, alt), 1)
-    for side in (-1, 1):
-        neighbour_at = positions + side
-        inside = (neighbour_at >= 0) & (neighbour_at < n)
-        neighbour = codes[np.clip(neighbour_at, 0, n - 1)]
-        old = np.where(side < 0, neighbour * 4 + ref, ref * 4 + neighbour)
-        new = np.where(side < 0, neighbour * 4 + alt, alt * 4 + neighbour)
-        drop = inside & (neighbour < 4) & (ref < 4)
-        add = inside & (neighbour < 4)
-        np.subtract.at(pairs, (rows[drop], old[drop]), 1)
-        np.add.at(pairs, (rows[add], new[add]), 1)
-    return _composition_features(bases, pairs)
+    out = np.empty((1 + len(positions), len(_COMPOSITION_NAMES)))
+    kernels.mutant_composition(
+        np.ascontiguousarray(codes, dtype=np.int64),
+        np.ascontiguousarray(positions, dtype=np.int64),
+        np.ascontiguousarray(alt, dtype=np.int64),
+        out,
+    )
+    return out
 
 
 def mutant_sequence_features(codes, positions, alt_codes) -> pd.DataFrame:
@@ -226,100 +221,137 @@ def mutant_sequence_features(codes, positions, alt_codes) -> pd.DataFrame:
     DataFrame of float64, shape (n_mutants, 17)
         Columns ``gc_content, AA, ..., TT``, as ``sequence_features`` of the mutants.
     """
-    codes = np.asarray(codes, dtype=np.intp)
-    features = _mutant_composition(
-        codes, np.asarray(positions, dtype=np.intp), np.asarray(alt_codes, dtype=np.intp)
-    )
+    features = _composition(codes, positions, alt_codes)[1:]
     return pd.DataFrame(features, columns=list(_COMPOSITION_NAMES))
 
 
-class _TermEvaluator:
-    """Logit terms of model inputs, computed from the GLM columns without a design table.
+class _EnergyScale(NamedTuple):
+    """The constants of ``model.energy_normalizer_.transform``, as the kernel takes them."""
+
+    reference_log2: np.ndarray  # (n_motifs,) log2 units
+    min_energy: float  # log2 units below the reference
+    range_low: np.ndarray  # (n_motifs,) log2 units below the reference
+    scale: np.ndarray  # (n_motifs,) max_value / span, 0 for an empty span
+    max_value: float  # top of the scale
+
+
+def _energy_scale(normalizer) -> _EnergyScale:
+    """The constants of a fitted :class:`~iqmodel.energy.EnergyNormalizer`."""
+    span = normalizer.range_high_ - normalizer.range_low_
+    scale = np.zeros_like(span, dtype=np.float64)
+    np.divide(normalizer.max_value, span, out=scale, where=span > 0)
+    return _EnergyScale(
+        np.ascontiguousarray(normalizer.reference_log2_, dtype=np.float64),
+        float(normalizer.min_energy),
+        np.ascontiguousarray(normalizer.range_low_, dtype=np.float64),
+        scale,
+        float(normalizer.max_value),
+    )
+
+
+class _Responses(NamedTuple):
+    """The GLM columns of some model inputs (motifs, or covariates) as the kernel
+    ``iqmodel._kernels.mutagenesis.input_terms`` takes them."""
+
+    rows: np.ndarray  # (n,) the inputs that are model terms
+    terms_at: np.ndarray  # (n,) their column in the table of terms
+    curve_coef: np.ndarray  # (n_inputs, n_curves) coefficient of each response column
+    linear_coef: np.ndarray  # (n_inputs,) coefficient of the input itself
+
+
+class _TermLayout:
+    """How the model's GLM columns add up to its logit terms, as arrays (built once per model).
 
     The sums of :func:`iqmodel.interpret.decompose_inputs` (coefficient times the response
-    function of the column's input, or times the interaction value), for many rows at array
-    speed; columns with a zero coefficient add exactly 0 and are skipped.
+    function of the column's input, or times the interaction value): motif and covariate
+    terms by the kernel ``iqmodel._kernels.mutagenesis.input_terms``, interaction terms with
+    the model's ``interactions_``. Columns with a zero coefficient add exactly 0 and are
+    skipped.
     """
 
     def __init__(self, model):
         columns = model.design_columns_.reset_index(drop=True)
-        coef = np.asarray(model.glm_.coef, dtype=np.float64)
-        self.model = model
-        self.input_names = [m.name for m in model.motifs_]
+        motif_names = [m.name for m in model.motifs_]
+        covariate_names = []
         if model.feature_scaler_ is not None:
-            self.input_names += list(model.feature_scaler_.feature_names_in_)
+            covariate_names = list(model.feature_scaler_.feature_names_in_)
+        self.input_names = motif_names + covariate_names
         self.terms = list(dict.fromkeys(columns["term"]))
         kind_of = dict(zip(columns["term"], columns["kind"], strict=True))
         self.kinds = pd.Series([kind_of[t] for t in self.terms], index=self.terms)
-        term_at = {term: i for i, term in enumerate(self.terms)}
-        input_at = {name: j for j, name in enumerate(self.input_names)}
-        kind, response = columns["kind"].to_numpy(), columns["response"].to_numpy()
-        term = columns["term"].to_numpy()
-        self.groups = {"motif": [], "feature": []}
-        for group_kind, groups in self.groups.items():
-            for function in pd.unique(response[kind == group_kind]):
-                rows = np.flatnonzero((kind == group_kind) & (response == function) & (coef != 0))
-                inputs_at = np.array([input_at[t] for t in term[rows]], dtype=np.intp)
-                terms_at = np.array([term_at[t] for t in term[rows]], dtype=np.intp)
-                groups.append((function, inputs_at, terms_at, coef[rows]))
-        rows = np.flatnonzero((kind == "interaction") & (coef != 0))
-        self.interactions = (
+        # object Indexes: wrapped around every call's arrays, and read back as lists
+        self.term_index = pd.Index(self.terms, dtype=object)
+        self.input_index = pd.Index(self.input_names, dtype=object)
+        # the kernel's curves: (row of the decays exp(-k x) of their steepness k,
+        # exp(k x0), L, offset); exp(-k x) is computed once per distinct k
+        parameters = [response_parameters(f) for f in RESPONSE_FUNCTIONS]
+        self.steepness = np.unique([k for _, _, k, _ in parameters])
+        self.curves = np.array(
+            [
+                (np.searchsorted(self.steepness, k), np.exp(k * x0), height, offset)
+                for x0, height, k, offset in parameters
+            ]
+        )
+        coef = np.asarray(model.glm_.coef, dtype=np.float64)
+        self.motifs = self._responses(columns, coef, motif_names, "motif")
+        self.covariates = self._responses(columns, coef, covariate_names, "feature")
+        rows = np.flatnonzero((columns["kind"].to_numpy() == "interaction") & (coef != 0))
+        self.interactions = model.interactions_
+        self.interaction_columns = (
             columns["column"].to_numpy()[rows].tolist(),
-            np.array([term_at[t] for t in term[rows]], dtype=np.intp),
+            np.array([self.terms.index(t) for t in columns["term"].to_numpy()[rows]], int),
             coef[rows],
         )
 
-    @staticmethod
-    def _add(out: np.ndarray, inputs: np.ndarray, groups) -> None:
-        for function, inputs_at, terms_at, coef in groups:
-            values = inputs[:, inputs_at]
-            if function != "linear":
-                values = response_function(values, function)
-            out[:, terms_at] += values * coef
+    def _responses(self, columns: pd.DataFrame, coef, names: list, kind: str) -> _Responses:
+        """The GLM columns of kind ``kind`` of the inputs ``names``."""
+        at = {name: j for j, name in enumerate(names)}
+        curve_coef = np.zeros((len(names), len(RESPONSE_FUNCTIONS)))
+        linear_coef = np.zeros(len(names))
+        mine = columns["kind"].to_numpy() == kind
+        for term, response, value in zip(
+            columns["term"][mine], columns["response"][mine], coef[mine], strict=True
+        ):
+            if value == 0:
+                continue
+            if response == "linear":
+                linear_coef[at[term]] += value
+            else:
+                curve_coef[at[term], RESPONSE_FUNCTIONS.index(response)] += value
+        rows = [j for j, name in enumerate(names) if name in self.kinds.index]
+        terms_at = [self.terms.index(names[j]) for j in rows]
+        return _Responses(np.array(rows, int), np.array(terms_at, int), curve_coef, linear_coef)
 
-    def __call__(self, inputs: np.ndarray, keys=None) -> np.ndarray:
-        """Terms, shape (n_rows, n_terms), columns ``self.terms``.
+    def input_terms(self, responses: _Responses, inputs: np.ndarray) -> np.ndarray:
+        """Terms (n_inputs, n_rows) of ``inputs`` (n_inputs, n_rows), [0, 10] scale."""
+        from iqmodel._kernels import mutagenesis as kernels
 
-        ``keys`` (int, one per row), when given, says which rows have equal covariates:
-        covariate terms are then evaluated once per key.
-        """
-        out = np.zeros((len(inputs), len(self.terms)))
-        self._add(out, inputs, self.groups["motif"])
-        if keys is None:
-            self._add(out, inputs, self.groups["feature"])
-        elif self.groups["feature"]:
-            _, first, where = np.unique(keys, return_index=True, return_inverse=True)
-            part = np.zeros((len(first), len(self.terms)))
-            self._add(part, inputs[first], self.groups["feature"])
-            out += part[where.ravel()]
-        names, terms_at, coef = self.interactions
+        inputs = np.ascontiguousarray(inputs)
+        decays = np.multiply.outer(-self.steepness, inputs)
+        np.exp(decays, out=decays)
+        terms = np.empty_like(inputs)
+        kernels.input_terms(
+            inputs, decays, self.curves, responses.curve_coef, responses.linear_coef, terms
+        )
+        return terms
+
+    def add_interaction_terms(self, terms: np.ndarray, inputs: np.ndarray) -> None:
+        """Add the interaction terms of model ``inputs`` (n_rows, n_inputs), [0, 10] scale,
+        to ``terms`` (n_rows, n_terms)."""
+        names, terms_at, coef = self.interaction_columns
         if names:
             frame = pd.DataFrame(inputs, columns=self.input_names)
-            out[:, terms_at] += self.model.interactions_.transform(frame)[names].to_numpy() * coef
-        return out
-
-    def decomposition(self, inputs: np.ndarray, keys=None) -> Decomposition:
-        """The :class:`~iqmodel.interpret.Decomposition` of model inputs (n_rows, n_inputs)."""
-        terms = self(inputs, keys)
-        intercept = float(self.model.glm_.intercept)
-        logit = intercept + terms.sum(axis=1)
-        return Decomposition(
-            terms=pd.DataFrame(terms, columns=self.terms),
-            kinds=self.kinds,
-            intercept=intercept,
-            logit=logit,
-            prediction=self.model.logit_to_dap(logit),
-            inputs=pd.DataFrame(inputs, columns=self.input_names),
-        )
+            terms[:, terms_at] += self.interactions.transform(frame)[names].to_numpy() * coef
 
 
 class _Prepared(NamedTuple):
-    """Per model and sequence length: motif tables and the term evaluator."""
+    """Per model and sequence length: motif tables, energy scale and term layout."""
 
     owners: tuple  # the fitted objects this was built from (compared by identity)
     length: int  # sequence length, bp
-    tables: list
-    evaluator: _TermEvaluator
+    tables: _MotifTables
+    scale: _EnergyScale
+    layout: _TermLayout
 
 
 _PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -327,13 +359,24 @@ _PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def _prepared(model, length: int) -> _Prepared:
     """Cached :class:`_Prepared` of ``model``; rebuilt when the model was refitted."""
-    owners = (model.glm_, model.motifs_, model.energy_normalizer_, model.design_columns_)
+    owners = (
+        model.glm_,
+        model.motifs_,
+        model.energy_normalizer_,
+        model.design_columns_,
+        model.feature_scaler_,
+        model.interactions_,
+    )
     hit = _PREPARED.get(model)
     same = hit is not None and all(a is b for a, b in zip(hit.owners, owners, strict=True))
     if same and hit.length == length:
         return hit
     prepared = _Prepared(
-        owners, length, _motif_tables(model.motifs_, length), _TermEvaluator(model)
+        owners,
+        length,
+        _motif_tables(model.motifs_, length),
+        _energy_scale(model.energy_normalizer_),
+        _TermLayout(model),
     )
     _PREPARED[model] = prepared
     return prepared
@@ -350,47 +393,86 @@ def _covariates(model, composition, features, n_rows: int) -> np.ndarray:
     return model.feature_scaler_.transform(np.column_stack([columns[name] for name in names]))
 
 
-def _inputs(model, prepared, codes, positions, alt, features) -> np.ndarray:
-    """Model inputs ([0, 10], ``model.transform`` columns) of the reference (row 0) and of
-    every substitution (rows 1..), shape (1 + n_mutants, n_inputs)."""
-    unique = np.unique(positions)
-    reference, mutants = _energies(prepared.tables, codes, unique, model.energy_mode == "max")
-    raw = np.vstack([reference, mutants[np.searchsorted(unique, positions), alt]])
-    energies = model.energy_normalizer_.transform(raw)
-    if model.feature_scaler_ is None:
-        return energies
+def _covariate_rows(model, codes, positions, alt, features) -> tuple[np.ndarray, np.ndarray]:
+    """Scaled covariates of the reference and the mutants, each distinct row once.
+
+    Returns ``(covariates, where)``: ``covariates`` (n_distinct, n_covariates) with the
+    reference in row 0, and ``where`` (1 + n_mutants,) the row of the reference (0) and of
+    each mutant. The composition of a mutant depends only on its neighbours, reference and
+    alternative base, so mutants with equal :func:`_covariate_keys` share a row.
+    """
+    if model.sequence_features:
+        keys = _covariate_keys(codes, positions, alt)
+    else:  # the covariates are the user features: equal for every mutant
+        keys = np.r_[0, np.ones(len(positions), dtype=np.intp)]
+    present = np.zeros(keys.max() + 1, dtype=bool)
+    present[keys] = True
+    where = (np.cumsum(present) - 1)[keys]  # distinct rows in key order: the reference first
+    representative = np.empty(np.count_nonzero(present), dtype=np.intp)
+    representative[where] = np.arange(len(keys))  # any row of a key will do: they are equal
+    mutants = representative[1:] - 1
     composition = None
     if model.sequence_features:
-        base_counts, pair_counts = _composition(codes)
-        composition = np.vstack(
-            [
-                _composition_features(base_counts[None, :], pair_counts[None, :]),
-                _mutant_composition(codes, positions, alt),
-            ]
-        )
-    return np.hstack([energies, _covariates(model, composition, features, len(raw))])
+        composition = _composition(codes, positions[mutants], alt[mutants])
+    return _covariates(model, composition, features, len(representative)), where
 
 
 def _covariate_keys(codes: np.ndarray, positions: np.ndarray, alt: np.ndarray) -> np.ndarray:
-    """One int per row of :func:`_inputs` (reference first, key -1): the composition of a
-    mutant depends only on its neighbours, reference and alternative base (N or no
-    neighbour: 4), so equal keys mean equal covariates."""
+    """One int in [0, 500] per row (reference first, key 0, then each mutant): the
+    composition of a mutant depends only on its neighbours, reference and alternative base
+    (N or no neighbour: 4), so equal keys mean equal covariates."""
     padded = np.r_[4, codes, 4]
     left, right = padded[positions], padded[positions + 2]
     keys = ((left * 5 + codes[positions]) * 5 + right) * 4 + alt
-    return np.r_[-1, keys]
+    return np.r_[0, keys + 1]
 
 
-def _split(both: Decomposition) -> tuple[Decomposition, Decomposition]:
-    """Row 0 and rows 1.. of a decomposition."""
+def _decompositions(model, prepared: _Prepared, codes, positions, alt, features):
+    """:class:`~iqmodel.interpret.Decomposition` of the reference (1 row) and of every
+    substitution (``n_mutants`` rows), as ``decompose_inputs`` of the model's inputs.
+
+    Terms and inputs are built one row per term / input, so each kernel's output is copied
+    in whole rows; the terms are then made row-major per mutant (as ``effect_table`` reads
+    them) and both are wrapped in DataFrames without a copy."""
+    from iqmodel._kernels import mutagenesis as kernels
+
+    layout, scale = prepared.layout, prepared.scale
+    energies = _energies(prepared.tables, codes, positions, alt, model.energy_mode == "max")
+    n_motifs, n_rows = energies.shape
+    inputs = np.empty((len(layout.input_names), n_rows))  # transposed: (n_inputs, n_rows)
+    kernels.normalised_energies(
+        energies,
+        LN2,
+        scale.reference_log2,
+        scale.min_energy,
+        scale.range_low,
+        scale.scale,
+        scale.max_value,
+        inputs[:n_motifs],
+    )
+    terms = np.zeros((len(layout.terms), n_rows))  # transposed: (n_terms, n_rows)
+    motifs, covariates = layout.motifs, layout.covariates
+    terms[motifs.terms_at] = layout.input_terms(motifs, inputs[:n_motifs])[motifs.rows]
+    if model.feature_scaler_ is not None:
+        scaled, where = _covariate_rows(model, codes, positions, alt, features)
+        distinct = layout.input_terms(covariates, scaled.T)[covariates.rows]
+        terms[covariates.terms_at] = distinct[:, where]
+        inputs[n_motifs:] = scaled.T[:, where]
+    terms, inputs = np.ascontiguousarray(terms.T), inputs.T  # (n_rows, n_terms) row-major
+    layout.add_interaction_terms(terms, inputs)
+    intercept = float(model.glm_.intercept)
+    logit = intercept + terms.sum(axis=1)
+    prediction = model.logit_to_dap(logit)
     parts = []
     for rows in (slice(0, 1), slice(1, None)):
         parts.append(
-            both._replace(
-                terms=both.terms.iloc[rows].reset_index(drop=True),
-                logit=both.logit[rows],
-                prediction=both.prediction[rows],
-                inputs=both.inputs.iloc[rows].reset_index(drop=True),
+            Decomposition(
+                terms=pd.DataFrame(terms[rows], columns=layout.term_index, copy=False),
+                kinds=layout.kinds,
+                intercept=intercept,
+                logit=logit[rows],
+                prediction=prediction[rows],
+                inputs=pd.DataFrame(inputs[rows], columns=layout.input_index, copy=False),
             )
         )
     return parts[0], parts[1]
@@ -466,15 +548,12 @@ def saturation_mutagenesis(
     codes = codes.astype(np.intp)
     leading = {
         "position": positions,
-        "ref_base": np.array(list(BASES + "N"))[codes[positions]],
-        "alt_base": np.array(list(BASES))[alt],
+        "ref_base": _LETTERS.take(codes[positions]),
+        "alt_base": _LETTERS.take(alt),
     }
     tables = {}
     for name, one in models.items():
         prepared = _prepared(one, len(codes))
-        both = prepared.evaluator.decomposition(
-            _inputs(one, prepared, codes, positions, alt, features)
-        )
-        ref, mutants = _split(both)
+        ref, mutants = _decompositions(one, prepared, codes, positions, alt, features)
         tables[name] = effect_table(one, ref, mutants, decompose=decompose, leading=leading)
     return Mutagenesis(sequence=seq.upper(), table=stack_trajectories(tables))
