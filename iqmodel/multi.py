@@ -182,20 +182,20 @@ class MultiIQModel(BaseEstimator):
         Trajectory names (the columns of ``dap``), in order.
     motifs_ : list of Motif
         The shared motifs, named after their best database match: those that at least one
-        refitted model kept (the refits run the estimator's filter).
+        trajectory's refit on its own clusters kept (the refits run the estimator's filter).
     motif_names_ : DataFrame
         How each shared motif got its name (see :class:`iqmodel.pipeline.Naming`).
     models_ : dict of str -> IQModel
         Each trajectory's model on the shared motifs of its own clusters.
     models_full_ : dict of str -> IQModel
-        Each trajectory's model on all shared motifs.
+        Each trajectory's model refitted on all of ``motifs_``.
     cluster_map_ : DataFrame
         One row per pooled unit: ``trajectory``, ``unit`` (input motif, or the strongest
         database motif of a trajectory's cluster), ``members`` (its database motifs, ``;``
         separated), ``cor`` (Pearson r of its energy, or partial response, with its
         trajectory's dAP), ``cluster``, ``motif`` (the shared motif), ``intra_cor`` (mean
         pairwise r in the cluster), ``n`` (units in the cluster) and ``used`` (whether a
-        refitted model kept the motif, i.e. it is in ``motifs_``).
+        trajectory's refit kept the motif, i.e. it is in ``motifs_``).
     stats_ : DataFrame
         Per trajectory and ``type`` (``"before"`` - the input models, :meth:`from_models`
         only -, ``"after"`` - ``models_`` -, ``"full"`` - ``models_full_``): R^2 and squared
@@ -503,28 +503,27 @@ class MultiIQModel(BaseEstimator):
         self.cluster_map_ = table.loc[order].reset_index(drop=True)
         codes = data.codes[data.train]
         train_features = _rows(data.features, data.train)
-        self.models_, self.models_full_ = {}, {}
-        for j, name in enumerate(_progress(data.names, template.verbose, "refitting")):
+        refit = clone(template).set_params(verbose=0)
+        targets = {name: data.targets[data.train, j] for j, name in enumerate(data.names)}
+        self.models_ = {}
+        for name in _progress(data.names, template.verbose, "refitting"):
             own = sorted(set(table.loc[table["trajectory"] == name, "cluster"]))
-            for target, motifs in (
-                (self.models_, [self.motifs_[c] for c in own]),
-                (self.models_full_, self.motifs_),
-            ):
-                model = clone(template).set_params(verbose=0)
-                target[name] = model.fit_with_motifs(
-                    codes, data.targets[data.train, j], motifs, features=train_features
-                )
-        used = {
-            m.name
-            for group in (self.models_, self.models_full_)
-            for model in group.values()
-            for m in model.motifs_
-        }
+            self.models_[name] = clone(refit).fit_with_motifs(
+                codes, targets[name], [self.motifs_[c] for c in own], features=train_features
+            )
+        # the shared vocabulary: what the trajectories' own refits kept (their filter ran)
+        used = {m.name for model in self.models_.values() for m in model.motifs_}
         self.motifs_ = [m for m in self.motifs_ if m.name in used]
         self.motif_names_ = self.motif_names_[self.motif_names_["motif"].isin(used)].reset_index(
             drop=True
         )
         self.cluster_map_["used"] = self.cluster_map_["motif"].isin(used)
+        self.models_full_ = {
+            name: clone(refit).fit_with_motifs(
+                codes, targets[name], self.motifs_, features=train_features
+            )
+            for name in _progress(data.names, template.verbose, "refitting on all motifs")
+        }
         stages = ([("before", before)] if before else []) + [
             ("after", self.models_),
             ("full", self.models_full_),

@@ -180,12 +180,7 @@ def test_cluster_map_and_models_use_shared_motifs(planted_multi):
         shared = {m.name for m in multi.motifs_}
         cmap = multi.cluster_map_
         assert set(cmap.loc[cmap["used"], "motif"]) == shared
-        used = {
-            m.name
-            for group in (multi.models_, multi.models_full_)
-            for model in group.values()
-            for m in model.motifs_
-        }
+        used = {m.name for model in multi.models_.values() for m in model.motifs_}
         assert used == shared
         assert list(cmap.columns) == [
             "trajectory",
