@@ -89,6 +89,18 @@ def _add_signal(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--fragments", help="10x fragments.tsv.gz (with --barcodes)")
     group.add_argument("--barcodes", help="barcode -> state table for --fragments")
     group.add_argument(
+        "--h5ad",
+        help="AnnData .h5ad of single-cell counts (cells x peaks), summed per --groupby group; "
+        "without --peaks its var holds the peaks",
+    )
+    group.add_argument("--groupby", help="obs column of --h5ad whose groups are the states")
+    group.add_argument("--h5ad-layer", help="layer of --h5ad with the raw counts (default X)")
+    group.add_argument(
+        "--min-cells",
+        type=int,
+        help="drop --h5ad groups with fewer cells, with a warning (default 10)",
+    )
+    group.add_argument(
         "--window", type=int, default=20_000, help="regional window, bp (default 20000)"
     )
 
@@ -157,7 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     normalize = commands.add_parser(
         "normalize", parents=[common], help="ATAC signal -> access-probability (AP) table"
     )
-    normalize.add_argument("--peaks", required=True, help="BED / narrowPeak / TSV peaks")
+    normalize.add_argument(
+        "--peaks", help="BED / narrowPeak / TSV peaks (with --h5ad, default: its var)"
+    )
     normalize.add_argument("--genome", help="FASTA, to keep resized peaks inside chromosomes")
     normalize.add_argument("--size", type=_size, default=500, help="peak width, bp (default 500)")
     _add_signal(normalize)
@@ -325,7 +339,18 @@ def build_parser() -> argparse.ArgumentParser:
     listing = motif_commands.add_parser(
         "list", parents=[common], help="list a database or motif file"
     )
-    listing.add_argument("source", nargs="?", default="jaspar2024", help="name or path")
+    listing.add_argument(
+        "source",
+        nargs="?",
+        default="jaspar2024",
+        help="name or path (default jaspar2024); JASPAR releases: JASPAR2026, "
+        "JASPAR2024:CORE:plants... (pyjaspar)",
+    )
+    listing.add_argument(
+        "--available",
+        action="store_true",
+        help="list the databases instead: bundled, and JASPAR releases when pyjaspar is installed",
+    )
     listing.set_defaults(handler=_motifs_list)
     convert = motif_commands.add_parser(
         "convert", parents=[common], help="convert between motif formats"
@@ -351,6 +376,10 @@ def _signal_args(args) -> dict:
         "bigwigs": args.bigwig,
         "fragments": args.fragments,
         "barcodes": args.barcodes,
+        "h5ad": args.h5ad,
+        "groupby": args.groupby,
+        "h5ad_layer": args.h5ad_layer,
+        "min_cells": args.min_cells,
         "window": args.window,
     }
 
@@ -365,8 +394,19 @@ def _normalize(args) -> None:
     from iqmodel.io.intervals import read_peaks, resize_intervals
     from iqmodel.trajectory import normalize_signal, read_signal
 
+    _check_signal(args)
+    if not (args.peaks or args.h5ad):
+        raise UsageError("give --peaks (or --h5ad, whose var holds the peaks)")
+    if not (args.counts or args.bigwig or args.fragments or args.h5ad):
+        raise UsageError("give the ATAC signal: --counts, --bigwig, --fragments or --h5ad")
     sizes = Genome(args.genome).chrom_sizes if args.genome else None
-    peaks = resize_intervals(read_peaks(args.peaks), args.size, sizes).set_index("name", drop=False)
+    if args.peaks:
+        raw_peaks = read_peaks(args.peaks)
+    else:
+        from iqmodel.io.h5ad import h5ad_peaks
+
+        raw_peaks = h5ad_peaks(args.h5ad)
+    peaks = resize_intervals(raw_peaks, args.size, sizes).set_index("name", drop=False)
     signal = read_signal(peaks, progress=not args.quiet, **_signal_args(args))
     params = {"constitutive": _read_names(args.constitutive)} if args.constitutive else {}
     ap, normalizer = normalize_signal(signal, **params)
@@ -470,20 +510,47 @@ _SIGNAL_FLAGS = {
     "--bigwig": "bigwig",
     "--fragments": "fragments",
     "--barcodes": "barcodes",
+    "--h5ad": "h5ad",
+    "--groupby": "groupby",
+    "--h5ad-layer": "h5ad_layer",
+    "--min-cells": "min_cells",
 }
+_SIGNAL_SOURCES = ("--counts", "--bigwig", "--fragments", "--h5ad")
+_H5AD_OPTIONS = ("--groupby", "--h5ad-layer", "--min-cells")
+
+
+def _check_signal(args) -> None:
+    """At most one signal source; the AnnData options only with --h5ad, --groupby with it."""
+    given = [flag for flag in _SIGNAL_SOURCES if getattr(args, _SIGNAL_FLAGS[flag])]
+    if len(given) > 1:
+        raise UsageError(f"give one ATAC signal, not {' and '.join(given)}")
+    options = [flag for flag in _H5AD_OPTIONS if getattr(args, _SIGNAL_FLAGS[flag]) is not None]
+    if options and not args.h5ad:
+        raise UsageError(f"{', '.join(options)} go with --h5ad; drop them or add --h5ad FILE")
+    if args.h5ad and not args.groupby:
+        raise UsageError(
+            "--h5ad needs --groupby COLUMN, the obs column whose groups are the states "
+            "(e.g. the cluster or cell-type column)"
+        )
+    if args.min_cells is not None and args.min_cells < 1:
+        raise UsageError(f"--min-cells must be at least 1, got {args.min_cells}")
 
 
 def _check_fit_inputs(args) -> None:
     if args.table and (args.peaks or args.genome):
         raise UsageError("give either --table or --peaks with --genome, not both")
-    if not args.table and not (args.peaks and args.genome):
-        raise UsageError("give --table (or a bundled example), or --peaks and --genome")
-    signal = [flag for flag, value in _SIGNAL_FLAGS.items() if getattr(args, value)]
+    if not args.table and not (args.genome and (args.peaks or (args.h5ad and not args.ap))):
+        raise UsageError(
+            "give --table (or a bundled example), or --peaks and --genome (or --h5ad and "
+            "--genome: the peaks are then the AnnData's var)"
+        )
+    signal = [flag for flag, value in _SIGNAL_FLAGS.items() if getattr(args, value) is not None]
     if (args.table or args.ap) and signal:
         source = "--table" if args.table else "--ap"
         raise UsageError(f"{source} already holds the accessibility; drop {', '.join(signal)}")
     if not (args.table or args.ap or signal):
-        raise UsageError("give the ATAC signal: --counts, --bigwig, --fragments or --ap")
+        raise UsageError("give the ATAC signal: --counts, --bigwig, --fragments, --h5ad or --ap")
+    _check_signal(args)
     if args.test_chroms and args.test_fraction != 0.2:
         raise UsageError("give either --test-chroms or --test-fraction, not both")
     if args.table and args.size is not None:
@@ -535,6 +602,7 @@ def _run_inputs(args, split: dict) -> dict:
         "test_fraction": split["test_fraction"],
         **{k: v for k, v in _signal_args(args).items() if k != "window"},
         "window": args.window if (args.bigwig or args.fragments) else None,
+        "min_cells": args.min_cells if args.h5ad else None,
         "ap": args.ap,
     }
 
@@ -847,8 +915,29 @@ def _ism(args) -> None:
 def _motifs_list(args) -> None:
     from iqmodel.io import load_motif_db
 
+    if args.available:
+        _list_databases()
+        return
     for motif in load_motif_db(args.source):
         print(f"{motif.name}\t{motif.alt_name or ''}\t{motif.length}\t{motif.consensus()}")
+
+
+def _list_databases() -> None:
+    """Print the motif databases by name: ``NAME<TAB>PROVIDER<TAB>CONTENT`` lines."""
+    from iqmodel.io import bundled_motif_dbs
+    from iqmodel.io.jaspar_releases import jaspar_collections, jaspar_releases
+
+    bundled = bundled_motif_dbs()
+    for name, file_name in bundled.items():
+        print(f"{name}\tbundled\t{file_name}")
+    releases = jaspar_releases()
+    if not releases:
+        print("JASPAR<YEAR>\tpyjaspar\tnot installed: pip install 'iqmodel[jaspar]'")
+    for release in releases:
+        if release.lower() not in bundled:  # a bundled name reads the bundled file
+            print(f"{release}\tpyjaspar\tCORE vertebrates, as {release}:CORE:vertebrates")
+        for collection, taxa in jaspar_collections(release).items():
+            print(f"{release}:{collection}\tpyjaspar\tadd :TAX_GROUP, one of {', '.join(taxa)}")
 
 
 def _motifs_convert(args) -> None:

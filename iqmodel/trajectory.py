@@ -1,7 +1,7 @@
 """One differentiation trajectory from files: inputs -> AP -> dAP -> split -> fitted model.
 
 The stages the ``iqmodel`` command line chains, each usable alone:
-:func:`read_signal` (counts table, bigWigs or 10x fragments per state),
+:func:`read_signal` (counts table, bigWigs, 10x fragments or an AnnData per state),
 :func:`normalize_signal` (AP, spec 9), :func:`filter_near_tss` (spec 7.4),
 :func:`split_peaks` (random or by chromosome), :func:`load_trajectory` (all of it, from a
 genome) or :func:`load_table_trajectory` (sequences with per-state values in one table),
@@ -29,6 +29,7 @@ from iqmodel.ap import APNormalizer, compute_dap
 from iqmodel.exceptions import IQModelWarning
 from iqmodel.io._atomic import atomic_write, atomic_write_text, write_table
 from iqmodel.io.genome import Genome, extract_sequences
+from iqmodel.io.h5ad import h5ad_peaks, read_h5ad_pseudobulk
 from iqmodel.io.intervals import read_peaks, read_tss, resize_intervals, tss_distance
 from iqmodel.io.tracks import TrackSignal, bigwig_signal, fragment_counts, read_counts_table
 from iqmodel.metrics import pearson_r2, r2_score
@@ -110,6 +111,10 @@ def read_signal(
     bigwigs=None,
     fragments=None,
     barcodes=None,
+    h5ad=None,
+    groupby: str | None = None,
+    h5ad_layer: str | None = None,
+    min_cells: int | None = None,
     window: int = 20_000,
     progress: bool = False,
 ) -> TrackSignal:
@@ -126,6 +131,16 @@ def read_signal(
         One coverage bigWig per state.
     fragments, barcodes : str or Path, optional
         A 10x ``fragments.tsv.gz`` and its barcode -> state table.
+    h5ad : str, Path or AnnData, optional
+        Single-cell counts (cells x peaks) summed per group of ``obs[groupby]``
+        (:func:`iqmodel.io.read_h5ad_pseudobulk`); no regional background, as for counts.
+    groupby : str, optional
+        The ``obs`` column of the states; needed with ``h5ad``.
+    h5ad_layer : str, optional
+        The layer of raw counts (default: ``X``).
+    min_cells : int, optional
+        Least cells per group (default :data:`iqmodel.io.h5ad.MIN_CELLS`); smaller groups
+        are dropped with a warning.
     window : int, default 20000
         Regional window for bigWigs and fragments, bp (spec 9.3).
     progress : bool, default False
@@ -134,18 +149,23 @@ def read_signal(
     -------
     TrackSignal
     """
-    given = [
-        name
-        for name, value in (("counts", counts), ("bigwigs", bigwigs), ("fragments", fragments))
-        if value
-    ]
+    sources = {"counts": counts, "bigwigs": bigwigs, "fragments": fragments}
+    given = [name for name, value in sources.items() if value] + (["h5ad"] if h5ad else [])
     if len(given) != 1:
         raise ValueError(
-            "give exactly one ATAC signal: a counts table, bigWig tracks (STATE=PATH) or a "
-            f"fragments file with barcodes; got {given or 'none'}"
+            "give exactly one ATAC signal: a counts table, bigWig tracks (STATE=PATH), a "
+            f"fragments file with barcodes or an AnnData .h5ad with groupby; got {given or 'none'}"
         )
     if counts:
         return TrackSignal(read_counts_table(counts, peaks), None, None)
+    if h5ad:
+        if not groupby:
+            raise ValueError(
+                "an AnnData input needs the obs column that holds the states (--groupby)"
+            )
+        options = {} if min_cells is None else {"min_cells": min_cells}
+        counts = read_h5ad_pseudobulk(h5ad, groupby, layer=h5ad_layer, peaks=peaks, **options)
+        return TrackSignal(counts, None, None)
     if bigwigs:
         return bigwig_signal(parse_tracks(bigwigs), peaks, window=window, progress=progress)
     if not barcodes:
@@ -289,8 +309,10 @@ def load_trajectory(
 
     Parameters
     ----------
-    peaks_path : str or Path
+    peaks_path : str or Path, or None
         BED / narrowPeak / TSV of peaks; resized to ``size`` bp around summit or centre.
+        None with an AnnData signal (``h5ad=``): its peaks (``var``, see
+        :func:`iqmodel.io.h5ad_peaks`) are used.
     genome : str, Path or Genome
         FASTA of the genome.
     start, end : str or list of str
@@ -311,7 +333,15 @@ def load_trajectory(
     Trajectory
     """
     genome = genome if isinstance(genome, Genome) else Genome(genome)
-    peaks = resize_intervals(read_peaks(peaks_path), size, genome.chrom_sizes)
+    if peaks_path is None:
+        if not signal.get("h5ad") or ap is not None:
+            raise ValueError(
+                "no peaks: give a peak file, or an AnnData signal (h5ad=) whose var holds them"
+            )
+        raw_peaks = h5ad_peaks(signal["h5ad"])
+    else:
+        raw_peaks = read_peaks(peaks_path)
+    peaks = resize_intervals(raw_peaks, size, genome.chrom_sizes)
     peaks = peaks.set_index("name", drop=False)
     log.info("%d peaks resized to %d bp", len(peaks), size)
     sequences = pd.Series(extract_sequences(genome, peaks), index=peaks.index)

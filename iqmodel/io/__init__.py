@@ -1,8 +1,9 @@
-"""Readers and writers: motif files and bundled motif databases."""
+"""Readers and writers: motif files and databases, genomes, peaks, ATAC signal (incl. AnnData)."""
 
 from __future__ import annotations
 
 from iqmodel.io.motif_files import (
+    bundled_motif_dbs,
     load_motif_db,
     motifs_from_table,
     motifs_to_table,
@@ -19,6 +20,7 @@ from iqmodel.io.motif_files import (
 )
 
 __all__ = [
+    "bundled_motif_dbs",
     "load_motif_db",
     "motifs_from_table",
     "motifs_to_table",
@@ -36,6 +38,7 @@ __all__ = [
 
 # Genome, peak and ATAC-signal readers (for the `iqmodel fit` pipeline).
 from iqmodel.io.genome import Genome, extract_sequences
+from iqmodel.io.h5ad import h5ad_peaks, parse_peak_names, read_h5ad_pseudobulk
 from iqmodel.io.intervals import (
     check_peaks,
     merge_overlapping,
@@ -44,6 +47,7 @@ from iqmodel.io.intervals import (
     resize_intervals,
     tss_distance,
 )
+from iqmodel.io.jaspar_releases import jaspar_releases, load_jaspar
 from iqmodel.io.tracks import (
     TrackSignal,
     bigwig_signal,
@@ -58,8 +62,13 @@ __all__ += [
     "check_peaks",
     "extract_sequences",
     "fragment_counts",
+    "h5ad_peaks",
+    "jaspar_releases",
+    "load_jaspar",
     "merge_overlapping",
+    "parse_peak_names",
     "read_counts_table",
+    "read_h5ad_pseudobulk",
     "read_peaks",
     "read_tss",
     "resize_intervals",

@@ -28,6 +28,7 @@ from iqmodel.io._atomic import UnreadableFileError, as_path, atomic_write, read_
 from iqmodel.motifs import BASES, Motif
 
 __all__ = [
+    "bundled_motif_dbs",
     "load_motif_db",
     "motifs_from_table",
     "motifs_to_table",
@@ -749,9 +750,13 @@ def load_motif_db(name_or_path) -> list[Motif]:
     Parameters
     ----------
     name_or_path : str or Path
-        ``"jaspar2024"``: JASPAR 2024 CORE vertebrates, non-redundant (879 motifs, named by
-        matrix ID with the TF name as ``alt_name``, ``source="JASPAR2024"``). Anything else is
-        read with :func:`read_motifs`.
+        ``"jaspar2024"`` (any case): the bundled JASPAR 2024 CORE vertebrates, non-redundant
+        (879 motifs, named by matrix ID with the TF name as ``alt_name``,
+        ``source="JASPAR2024"``). An existing file is read with :func:`read_motifs`. Otherwise
+        a JASPAR release through the optional ``pyjaspar`` package (see
+        :mod:`iqmodel.io.jaspar_releases`): ``"JASPAR2026"`` (CORE vertebrates of that
+        release), ``"JASPAR2024:UNVALIDATED"`` (a collection, every tax group) or
+        ``"JASPAR2022:CORE:plants"``.
 
     Returns
     -------
@@ -762,8 +767,11 @@ def load_motif_db(name_or_path) -> list[Motif]:
     TypeError
         When ``name_or_path`` is neither a str nor a path (e.g. None).
     ValueError
-        For a name that is neither a bundled database nor an existing file, or a file that
-        cannot be read (see :func:`read_motifs`).
+        For a name that is neither a bundled database, an existing file nor a JASPAR name, a
+        JASPAR release, collection or tax group that does not exist (the message lists
+        those that do), or a file that cannot be read (see :func:`read_motifs`).
+    MissingDependencyError
+        For a JASPAR release when pyjaspar is not installed (``pip install iqmodel[jaspar]``).
     """
     if not isinstance(name_or_path, (str, os.PathLike)):
         raise TypeError(
@@ -776,9 +784,26 @@ def load_motif_db(name_or_path) -> list[Motif]:
         with resources.as_file(resources.files("iqmodel.data") / file_name) as path:
             return read_meme(path, source=source)
     path = Path(name_or_path)
-    if not path.is_file():
-        raise ValueError(
-            f"unknown motif database {str(name_or_path)!r}: it is neither a bundled database "
-            f"({', '.join(_BUNDLED)}) nor an existing file"
-        )
-    return read_motifs(path)
+    if path.is_file():
+        return read_motifs(path)
+    from iqmodel.io.jaspar_releases import load_jaspar, parse_jaspar_name
+
+    if isinstance(name_or_path, str) and parse_jaspar_name(name_or_path) is not None:
+        return load_jaspar(name_or_path)
+    raise ValueError(
+        f"unknown motif database {str(name_or_path)!r}: it is neither a bundled database "
+        f"({', '.join(_BUNDLED)}), an existing file nor a JASPAR release name "
+        "(JASPAR<YEAR>[:<COLLECTION>[:<TAX_GROUP>]], e.g. JASPAR2026; see "
+        "`iqmodel motifs list --available`)"
+    )
+
+
+def bundled_motif_dbs() -> dict[str, str]:
+    """The motif databases shipped with iqmodel (no extra package needed).
+
+    Returns
+    -------
+    dict of str to str
+        Name (as :func:`load_motif_db` takes it) -> the file it reads, in ``iqmodel/data``.
+    """
+    return {name: file_name for name, (file_name, _) in _BUNDLED.items()}
