@@ -37,7 +37,7 @@ from iqmodel.io import model_file
 from iqmodel.metrics import correlation_matrix, is_constant, pearson_r, pearson_r2, r2_score
 from iqmodel.model import IQModel
 from iqmodel.motifs import Motif
-from iqmodel.parameters import InstancesOf, Interval, validate_params
+from iqmodel.parameters import IQMODEL_PARAMETERS, InstancesOf, Interval, validate_params
 from iqmodel.pipeline import (
     cluster_coherent,
     cluster_motifs,
@@ -84,13 +84,11 @@ class _Units(NamedTuple):
     """The per-trajectory motifs (or motif clusters) pooled before homogenization.
 
     ``table`` has one row per unit (``trajectory``, ``unit``, ``members``, ``cor``);
-    ``profiles`` (n_rows, n_units) are what units are clustered on and ``responses``
-    (n_rows, n_units) their partial responses (logit scale) in their own trajectory.
+    ``profiles`` (n_rows, n_units) are what units are clustered on.
     """
 
     table: pd.DataFrame
     profiles: np.ndarray
-    responses: np.ndarray
 
 
 class _Data(NamedTuple):
@@ -215,7 +213,7 @@ class MultiIQModel(BaseEstimator):
     def _template(self) -> IQModel:
         validate_params(MULTI_IQMODEL_PARAMETERS, self.get_params(deep=False), "MultiIQModel")
         template = IQModel() if self.estimator is None else clone(self.estimator)
-        template._validate_params()
+        validate_params(IQMODEL_PARAMETERS, template.get_params(deep=False), "IQModel")
         return template
 
     def _data(self, seqs, dap, features, test) -> _Data:
@@ -323,7 +321,6 @@ class MultiIQModel(BaseEstimator):
                 )
         table = pd.DataFrame([u["row"] for u in units])
         profiles = np.column_stack([u["profile"] for u in units])
-        responses = np.column_stack([u["response"] for u in units])
         clusters = cluster_coherent(
             profiles,
             table["cor"].to_numpy(),
@@ -361,7 +358,7 @@ class MultiIQModel(BaseEstimator):
             rename=template.rename_motifs,
             reserved=template.covariate_names(train_features),
         )
-        self._finish(template, data, _Units(table, profiles, responses), clusters, naming)
+        self._finish(template, data, _Units(table, profiles), clusters, naming)
         return self
 
     def _learn_rows(self, targets: np.ndarray) -> np.ndarray:
@@ -446,7 +443,7 @@ class MultiIQModel(BaseEstimator):
                 profiles.append(energy)
                 responses.append(parts.terms[motif.name].to_numpy())
                 motifs.append(motif)
-        units = _Units(pd.DataFrame(rows), np.column_stack(profiles), np.column_stack(responses))
+        units = _Units(pd.DataFrame(rows), np.column_stack(profiles))
         n_clusters = max_motifs or max(len(m.motifs_) for m in models.values())
         clusters = cluster_coherent(
             units.profiles, units.table["cor"].to_numpy(), n_clusters, intra_cor_threshold
@@ -456,8 +453,8 @@ class MultiIQModel(BaseEstimator):
         distillation = distill_clusters(
             codes,
             motifs,
-            units.responses,
-            np.ones(len(motifs)),  # the responses enter with unit weight
+            np.column_stack(responses),
+            np.ones(len(motifs)),  # the partial responses enter with unit weight
             merged,  # strongest unit first: it is each cluster's representative
             trajectories=units.table["trajectory"].to_numpy(),
             learn_rows=multi._learn_rows(data.targets[data.train]),
@@ -714,7 +711,6 @@ def _cluster_unit(trajectory, y, columns, betas, energies, database) -> dict:
             "cor": pearson_r(y, response),
         },
         "profile": response * np.sign(betas[strongest]),
-        "response": response,
         "columns": columns,
         "betas": betas,
     }
