@@ -433,3 +433,33 @@ def test_figures_and_per_trajectory_decomposition(planted_multi, tmp_path):
     assert (tmp_path / "report.pdf").read_bytes()[:4] == b"%PDF"
     with pytest.raises(ValueError, match=r"\.pdf or \.png"):
         multi_report(homogenized, seqs, path=tmp_path / "report.svg")
+
+
+@pytest.mark.slow
+def test_variant_effects_of_a_multi_trajectory_model(planted_multi):
+    from iqmodel.variants import TERM_PREFIX, saturation_mutagenesis, variant_effects
+
+    data, _, _, _, homogenized = planted_multi
+    ref = data.sequences[:6]
+    alt = [s[:150] + ("A" if s[150] != "A" else "C") + s[151:] for s in ref]
+    effects = variant_effects(homogenized, ref, alt)
+    assert list(effects["trajectory"].unique()) == homogenized.trajectories_
+    assert len(effects) == 6 * len(homogenized.trajectories_)
+    terms = [c for c in effects.columns if c.startswith(TERM_PREFIX)]
+    np.testing.assert_allclose(
+        effects[terms].fillna(0).sum(axis=1), effects["delta_logit"], atol=1e-9
+    )
+    for name in homogenized.trajectories_:
+        block = effects[effects["trajectory"] == name]
+        model = homogenized.models_[name]
+        np.testing.assert_allclose(
+            block["delta"], model.predict(alt) - model.predict(ref), atol=1e-12
+        )
+    scan = saturation_mutagenesis(homogenized, ref[0])
+    assert set(scan.table["trajectory"]) == set(homogenized.trajectories_)
+    first = homogenized.trajectories_[0]
+    row = scan.table[(scan.table["trajectory"] == first) & (scan.table["position"] == 150)]
+    mutant = {b: ref[0][:150] + b + ref[0][151:] for b in row["alt_base"]}
+    model = homogenized.models_[first]
+    expected = model.predict(list(mutant.values())) - model.predict([ref[0]])[0]
+    np.testing.assert_allclose(row["delta"], expected, atol=1e-9)
