@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 from iqmodel.cli import main
-from iqmodel.exceptions import IQModelWarning
+from iqmodel.exceptions import IQModelWarning, MissingDependencyError
 from iqmodel.io import load_motif_db
-from iqmodel.io.h5ad import MissingDependencyError
 from iqmodel.io.jaspar_releases import (
     JasparSelection,
     jaspar_collections,

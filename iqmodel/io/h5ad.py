@@ -19,15 +19,13 @@ import pandas as pd
 import scipy.sparse as sp
 
 from iqmodel._validation import format_names
-from iqmodel.exceptions import IQModelWarning
+from iqmodel.exceptions import IQModelWarning, import_optional
 from iqmodel.io._atomic import existing_file
 from iqmodel.io.intervals import check_peaks, default_names, peak_names
 
 __all__ = [
     "MIN_CELLS",
-    "MissingDependencyError",
     "h5ad_peaks",
-    "import_optional",
     "parse_peak_names",
     "read_h5ad_pseudobulk",
 ]
@@ -45,48 +43,6 @@ _VAR_COLUMNS = {
     "start": ("start", "chromstart", "chrom_start"),
     "end": ("end", "chromend", "chrom_end"),
 }
-
-
-class MissingDependencyError(ImportError, RuntimeError):
-    """An optional package is not installed; the message names the ``pip install`` to run.
-
-    An :class:`ImportError` (and a :class:`RuntimeError`, so the command line reports it as
-    a one-line error).
-    """
-
-
-def import_optional(module: str, extra: str, purpose: str):
-    """Import an optional dependency, or say which extra of iqmodel installs it.
-
-    Parameters
-    ----------
-    module : str
-        Module to import, e.g. ``"anndata"``.
-    extra : str
-        The iqmodel extra that installs it, e.g. ``"anndata"`` (``pip install
-        iqmodel[anndata]``).
-    purpose : str
-        What needs it, for the message (e.g. ``"reading .h5ad files"``).
-
-    Returns
-    -------
-    module
-        The imported module.
-
-    Raises
-    ------
-    MissingDependencyError
-        When the module cannot be imported.
-    """
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError as error:
-        raise MissingDependencyError(
-            f"{purpose} needs the {module} package, which is not installed ({error}); "
-            f"pip install 'iqmodel[{extra}]' (or pip install {module})"
-        ) from None
 
 
 def _anndata():

@@ -23,8 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from iqmodel.exceptions import IQModelWarning
-from iqmodel.io.h5ad import MissingDependencyError, import_optional
+from iqmodel.exceptions import IQModelWarning, MissingDependencyError, import_optional
 from iqmodel.motifs import BASES, Motif
 
 __all__ = [
