@@ -6,6 +6,26 @@ the effect of the 1-3 substitutions of each held-out promoter (evolved minus ori
 :func:`iqmodel.variants.variant_effects`, and compares Pearson r and sign concordance with the
 measured effects, per medium, next to the two published deep models' predictions in the file.
 
+Column layout of ``yeast_drift_vaishnav2022.tsv.gz`` (checked by :func:`oriented`): the
+measured levels are swapped against the sequence columns. Within one medium and
+``original_seq``, ``evol_measured`` has a single value (all 1,998 groups) while
+``original_measured`` differs between the evolved sequences; likewise ``legnet_evol_predicted``
+is constant per original and ``legnet_original_predicted`` varies. So
+
+- level of ``original_seq`` = ``evol_measured``; level of ``evolved_seq`` = ``original_measured``;
+- ``delta_measured`` = ``evol_measured - original_measured`` = level(original) - level(evolved),
+  i.e. *ref minus alt*, the opposite of :func:`~iqmodel.variants.variant_effects` (alt - ref);
+- ``legnet_delta_predicted`` and ``vaishnav_delta_predicted`` have the same ref - alt
+  orientation (they correlate about +0.9 with ``delta_measured``; ``vaishnav_evol_predicted +
+  vaishnav_delta_predicted`` is constant per original, so ``vaishnav_evol_predicted`` is the
+  evolved sequence's prediction and ``vaishnav_original_predicted`` is not a level at all).
+
+Here every effect is evolved minus original (alt - ref): the measured effect is
+``original_measured - evol_measured`` and the published deltas are negated. If the file no
+longer shows this layout (e.g. a corrected upstream release), :func:`oriented` raises instead of
+flipping it a second time. ``benchmarks/dl/datasets.py::yeast_levels`` reads the levels the
+same way.
+
 Run: ``python examples/variants_yeast.py [path/to/shared/data]``.
 """
 
@@ -27,11 +47,55 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def load(data: Path) -> tuple[pd.DataFrame, list]:
-    """The measured pairs and the JASPAR 2022 motifs of all taxa (fungi included)."""
-    pairs = pd.read_csv(data / "variants" / "yeast_drift_vaishnav2022.tsv.gz", sep="\t")
+    """The measured pairs (see :func:`oriented`) and the JASPAR 2022 motifs of all taxa."""
+    pairs = oriented(pd.read_csv(data / "variants" / "yeast_drift_vaishnav2022.tsv.gz", sep="\t"))
     motifs = read_meme(data / "tanaylab" / "prego_JASPAR_motifs.meme.gz")
     # the Arabidopsis motif "AG" would collide with the AG dinucleotide feature
     return pairs, [m.renamed(f"{m.name}_motif") if m.name == "AG" else m for m in motifs]
+
+
+def _constant_share(pairs: pd.DataFrame, column: str) -> float:
+    """Share of (medium, original promoter) groups in which ``column`` has a single value."""
+    spread = pairs.groupby(["medium", "original_seq"])[column].agg(lambda v: v.max() - v.min())
+    return float((spread <= 1e-6 * (1 + pairs[column].abs().max())).mean())
+
+
+def oriented(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The pairs with each sequence's own level and every effect as evolved minus original.
+
+    Adds ``original_level`` (from ``evol_measured``), ``evolved_level`` (from
+    ``original_measured``), ``effect_measured`` (= ``evolved_level - original_level``, i.e.
+    ``-delta_measured``) and ``legnet_effect`` / ``vaishnav_effect`` (the published deltas,
+    negated). Raises ``ValueError`` when the file does not show the swapped layout described in
+    the module docstring, so a corrected file is not flipped twice.
+    """
+    problems = []
+    if _constant_share(pairs, "evol_measured") < 1.0:
+        problems.append("evol_measured is not constant per original promoter")
+    if _constant_share(pairs, "original_measured") > 0.5:
+        problems.append("original_measured is constant per original promoter")
+    if _constant_share(pairs, "legnet_evol_predicted") < 0.95:
+        problems.append("legnet_evol_predicted is not constant per original promoter")
+    if not np.allclose(
+        pairs["delta_measured"], pairs["evol_measured"] - pairs["original_measured"]
+    ):
+        problems.append("delta_measured != evol_measured - original_measured")
+    legnet = pairs["legnet_evol_predicted"] - pairs["legnet_original_predicted"]
+    if not np.allclose(pairs["legnet_delta_predicted"], legnet, atol=1e-4):
+        problems.append("legnet_delta_predicted != legnet_evol - legnet_original")
+    if problems:
+        raise ValueError(
+            "yeast_drift_vaishnav2022.tsv.gz no longer has the swapped level columns this "
+            "example corrects for (" + "; ".join(problems) + "); check the file's orientation "
+            "and update examples/variants_yeast.py::oriented"
+        )
+    return pairs.assign(
+        original_level=pairs["evol_measured"],
+        evolved_level=pairs["original_measured"],
+        effect_measured=pairs["original_measured"] - pairs["evol_measured"],
+        legnet_effect=-pairs["legnet_delta_predicted"],
+        vaishnav_effect=-pairs["vaishnav_delta_predicted"],
+    )
 
 
 def split_promoters(pairs: pd.DataFrame, test_fraction: float = 0.3, seed: int = 0):
@@ -44,11 +108,11 @@ def split_promoters(pairs: pd.DataFrame, test_fraction: float = 0.3, seed: int =
 
 
 def fit_levels(pairs: pd.DataFrame, motifs, *, n_motifs: int = 8, seed: int = 0) -> IQModel:
-    """IQ model of expression levels: original and evolved sequences, one row each."""
+    """IQ model of expression levels: original and evolved sequences, each with its own level."""
     levels = pd.concat(
         [
-            pairs[["original_seq", "original_measured"]].set_axis(["seq", "y"], axis=1),
-            pairs[["evolved_seq", "evol_measured"]].set_axis(["seq", "y"], axis=1),
+            pairs[["original_seq", "original_level"]].set_axis(["seq", "y"], axis=1),
+            pairs[["evolved_seq", "evolved_level"]].set_axis(["seq", "y"], axis=1),
         ]
     ).drop_duplicates("seq")
     model = IQModel(
@@ -84,14 +148,14 @@ def evaluate(model: IQModel, pairs: pd.DataFrame) -> pd.DataFrame:
     )
     rows = []
     for medium, part in pairs.groupby("medium"):
-        measured = part["delta_measured"].to_numpy()
-        level_r = pearson_r(part["original_measured"], model.predict(part["original_seq"].tolist()))
+        measured = part["effect_measured"].to_numpy()  # evolved minus original
+        level_r = pearson_r(part["original_level"], model.predict(part["original_seq"].tolist()))
         for name, column in (
             ("IQ model (levels)", "iq"),
             ("  its motif terms", "iq_motif_terms"),
             ("  its GC/dinucleotide terms", "iq_covariate_terms"),
-            ("LegNet", "legnet_delta_predicted"),
-            ("Vaishnav et al.", "vaishnav_delta_predicted"),
+            ("LegNet", "legnet_effect"),
+            ("Vaishnav et al.", "vaishnav_effect"),
         ):
             rows.append(
                 {
