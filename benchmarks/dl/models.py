@@ -18,6 +18,7 @@ and ours 110-300 bp.
 
 from __future__ import annotations
 
+import abc
 import math
 
 import torch
@@ -97,7 +98,7 @@ def _pooled_length(length: int, pools) -> int:
     return length
 
 
-class SequenceModel(nn.Module):
+class SequenceModel(nn.Module, abc.ABC):
     """Base class: ``output_activation(output(features(x)))``, output bias initialisation and
     L2 penalties of chosen conv kernels (Keras ``kernel_regularizer`` style).
 
@@ -117,9 +118,9 @@ class SequenceModel(nn.Module):
         super().__init__()
         self._l2: list[tuple[str, float]] = []
 
+    @abc.abstractmethod
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """(batch, 4, length) one-hot -> (batch, n_features) input of the output layer."""
-        raise NotImplementedError
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.output_activation(self.output(self.features(x)))
