@@ -132,6 +132,33 @@ def _add_sequences(parser: argparse.ArgumentParser, *, table_help: str) -> None:
     )
 
 
+def _add_fit_data(parser: argparse.ArgumentParser) -> None:
+    """Sequences and accessibility of a fit (``fit``, ``fit-multi``)."""
+    _add_sequences(
+        parser,
+        table_help="TSV with a sequence column and one column per state, or a bundled example "
+        "(mouse-atac); replaces --peaks/--genome/signal",
+    )
+    _add_signal(parser)
+    parser.add_argument("--ap", help="AP table from `iqmodel normalize` instead of raw signal")
+
+
+def _add_fit_run(parser: argparse.ArgumentParser, *, config_help: str) -> None:
+    """Peak filter, split, parameters and output folder of a fit (``fit``, ``fit-multi``)."""
+    parser.add_argument("--tss", help="TSS BED or GTF: remove peaks near a TSS (spec 7.4)")
+    parser.add_argument("--min-tss-distance", type=float, default=5000, help="bp (default 5000)")
+    _add_split(parser)
+    parser.add_argument("--config", help=config_help)
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter"
+    )
+    parser.add_argument("--no-figures", action="store_true", help="skip the report figures")
+    parser.add_argument("--out", required=True, help="output folder (new or empty)")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace --out if it holds an earlier run"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``iqmodel`` command.
 
@@ -180,30 +207,13 @@ def build_parser() -> argparse.ArgumentParser:
     normalize.set_defaults(handler=_normalize)
 
     fit = commands.add_parser("fit", parents=[common], help="fit one trajectory model")
-    _add_sequences(
-        fit,
-        table_help="TSV with a sequence column and one column per state, or a bundled example "
-        "(mouse-atac); replaces --peaks/--genome/signal",
-    )
-    _add_signal(fit)
-    fit.add_argument("--ap", help="AP table from `iqmodel normalize` instead of raw signal")
+    _add_fit_data(fit)
     fit.add_argument("--start", required=True, type=_states, help="start state(s), comma list")
     fit.add_argument("--end", required=True, type=_states, help="end state(s), comma list")
-    fit.add_argument("--tss", help="TSS BED or GTF: remove peaks near a TSS (spec 7.4)")
-    fit.add_argument("--min-tss-distance", type=float, default=5000, help="bp (default 5000)")
-    _add_split(fit)
-    fit.add_argument(
-        "--config",
-        help="TOML file of IQModel parameters, or the config.toml of an earlier run "
+    _add_fit_run(
+        fit,
+        config_help="TOML file of IQModel parameters, or the config.toml of an earlier run "
         "(its [model] parameters and seed)",
-    )
-    fit.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter"
-    )
-    fit.add_argument("--no-figures", action="store_true", help="skip the report figures")
-    fit.add_argument("--out", required=True, help="output folder (new or empty)")
-    fit.add_argument(
-        "--overwrite", action="store_true", help="replace --out if it holds an earlier run"
     )
     fit.set_defaults(handler=_fit)
 
@@ -212,13 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="fit several trajectories with shared motifs (homogenization)",
     )
-    _add_sequences(
-        multi,
-        table_help="TSV with a sequence column and one column per state, or a bundled example "
-        "(mouse-atac); replaces --peaks/--genome/signal",
-    )
-    _add_signal(multi)
-    multi.add_argument("--ap", help="AP table from `iqmodel normalize` instead of raw signal")
+    _add_fit_data(multi)
     multi.add_argument(
         "--trajectories",
         required=True,
@@ -244,18 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.8,
         help="least mean pairwise r within a cluster (default 0.8)",
     )
-    multi.add_argument("--tss", help="TSS BED or GTF: remove peaks near a TSS (spec 7.4)")
-    multi.add_argument("--min-tss-distance", type=float, default=5000, help="bp (default 5000)")
-    _add_split(multi)
-    multi.add_argument("--config", help="TOML file of IQModel parameters for every trajectory")
-    multi.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter"
-    )
-    multi.add_argument("--no-figures", action="store_true", help="skip the report figures")
-    multi.add_argument("--out", required=True, help="output folder (new or empty)")
-    multi.add_argument(
-        "--overwrite", action="store_true", help="replace --out if it holds an earlier run"
-    )
+    _add_fit_run(multi, config_help="TOML file of IQModel parameters for every trajectory")
     multi.set_defaults(handler=_fit_multi)
 
     predict = commands.add_parser("predict", parents=[common], help="predict dAP of peaks")

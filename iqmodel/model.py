@@ -287,6 +287,28 @@ class IQModel(RegressorMixin, BaseEstimator):
         names = list(sequence_features(["A"]).columns) if self.sequence_features else []
         return names + ([] if features is None else list(features.columns))
 
+    def distillation_options(self) -> dict:
+        """Keyword arguments of :func:`iqmodel.pipeline.distill_clusters` set by this model's
+        parameters (all but ``random_state``)."""
+        return dict(
+            distill=self.distill,
+            motif_length=self.motif_length,
+            n_bins=self.n_bins,
+            bin_size=self.bin_size,
+            kmer_sequence_length=self.kmer_sequence_length,
+            n_jobs=self.n_jobs,
+            verbose=self.verbose,
+        )
+
+    def naming_options(self, features: pd.DataFrame | None) -> dict:
+        """Keyword arguments of :func:`iqmodel.pipeline.name_distilled_motifs` set by this
+        model's parameters; covariate names (see :meth:`covariate_names`) are reserved."""
+        return dict(
+            min_similarity=self.rename_min_similarity,
+            rename=self.rename_motifs,
+            reserved=self.covariate_names(features),
+        )
+
     def _check_names(self, database: list[Motif], features: pd.DataFrame | None) -> None:
         covariates = self.covariate_names(features)
         repeated = pd.Index(covariates)[pd.Index(covariates).duplicated()].tolist()
@@ -415,21 +437,13 @@ class IQModel(RegressorMixin, BaseEstimator):
             energies,
             selection.betas,
             clusters,
-            distill=self.distill,
-            motif_length=self.motif_length,
-            n_bins=self.n_bins,
-            bin_size=self.bin_size,
-            kmer_sequence_length=self.kmer_sequence_length,
             random_state=np.random.default_rng(distill_seed),
-            n_jobs=self.n_jobs,
-            verbose=self.verbose,
+            **self.distillation_options(),
         )
         naming = name_distilled_motifs(
             distillation.motifs,
             [database[i] for i in screen.candidates],
-            min_similarity=self.rename_min_similarity,
-            rename=self.rename_motifs,
-            reserved=self.covariate_names(features),
+            **self.naming_options(features),
         )
         self.motifs_ = naming.motifs
         self.motif_names_ = naming.table

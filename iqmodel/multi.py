@@ -341,22 +341,14 @@ class MultiIQModel(BaseEstimator):
             [np.concatenate([np.arange(starts[u], starts[u + 1]) for u in c]) for c in clusters],
             trajectories=labels,
             learn_rows=self._learn_rows(targets),
-            distill=template.distill,
-            motif_length=template.motif_length,
-            n_bins=template.n_bins,
-            bin_size=template.bin_size,
-            kmer_sequence_length=template.kmer_sequence_length,
             random_state=np.random.default_rng(distill_seed),
-            n_jobs=template.n_jobs,
-            verbose=template.verbose,
+            **template.distillation_options(),
         )
         del energies
         naming = name_distilled_motifs(
             distillation.motifs,
             [database[i] for i in sorted(candidates)],
-            min_similarity=template.rename_min_similarity,
-            rename=template.rename_motifs,
-            reserved=template.covariate_names(train_features),
+            **template.naming_options(train_features),
         )
         self._finish(template, data, _Units(table, profiles), clusters, naming)
         return self
@@ -428,8 +420,9 @@ class MultiIQModel(BaseEstimator):
         rows, profiles, responses, motifs = [], [], [], []
         for j, name in enumerate(data.names):
             model = models[name]
-            _check_fitted_on(model, name, codes, data.targets[data.train, j], train_features)
+            _check_length(model, name, codes.shape[1])
             parts = decompose(model, codes, features=train_features)
+            _check_fitted_on(model, name, data.targets[data.train, j], parts.prediction)
             for motif in model.motifs_:
                 energy = parts.inputs[motif.name].to_numpy()
                 rows.append(
@@ -458,23 +451,15 @@ class MultiIQModel(BaseEstimator):
             merged,  # strongest unit first: it is each cluster's representative
             trajectories=units.table["trajectory"].to_numpy(),
             learn_rows=multi._learn_rows(data.targets[data.train]),
-            distill=template.distill,
-            motif_length=template.motif_length,
-            n_bins=template.n_bins,
-            bin_size=template.bin_size,
-            kmer_sequence_length=template.kmer_sequence_length,
             random_state=np.random.default_rng(distill_seed),
-            n_jobs=template.n_jobs,
-            verbose=template.verbose,
+            **template.distillation_options(),
         )
         learned = iter(distillation.motifs)
         shared = [next(learned) if len(c) > 1 else motifs[c[0]] for c in clusters]
         naming = name_distilled_motifs(
             shared,
             template.load_database(),
-            min_similarity=template.rename_min_similarity,
-            rename=template.rename_motifs,
-            reserved=template.covariate_names(train_features),
+            **template.naming_options(train_features),
         )
         multi._finish(template, data, units, clusters, naming, before=dict(models))
         return multi
@@ -716,18 +701,22 @@ def _cluster_unit(trajectory, y, columns, betas, energies, database) -> dict:
     }
 
 
-def _check_fitted_on(model: IQModel, name: str, codes, y, features) -> None:
-    """Raise unless ``model`` was fitted on these sequences and this dAP (by its stored
-    length, dAP scale and training R^2)."""
-    if model.seq_length_ != codes.shape[1]:
+def _check_length(model: IQModel, name: str, length: int) -> None:
+    """Raise unless ``model`` was fitted on sequences of ``length`` bp."""
+    if model.seq_length_ != length:
         raise ValueError(
             f"models[{name!r}] was fitted on {model.seq_length_}-bp sequences but seqs are "
-            f"{codes.shape[1]} bp; homogenize models fitted on the same peaks"
+            f"{length} bp; homogenize models fitted on the same peaks"
         )
+
+
+def _check_fitted_on(model: IQModel, name: str, y: np.ndarray, prediction: np.ndarray) -> None:
+    """Raise unless ``model`` was fitted on these training rows and this dAP ``y`` (by its
+    stored dAP scale and training R^2, against its ``prediction`` of the rows)."""
     same_scale = np.isclose(model.y_min_, y.min(), rtol=1e-9, atol=1e-12) and np.isclose(
         model.y_range_, y.max() - y.min(), rtol=1e-9, atol=1e-12
     )
-    r2 = r2_score(y, model.predict(codes, features=features))
+    r2 = r2_score(y, prediction)
     stored = model.train_r2_  # NaN in files of format version 1: not compared
     if not same_scale or not (np.isnan(stored) or np.isclose(r2, stored, rtol=1e-6, atol=1e-9)):
         raise ValueError(

@@ -257,3 +257,32 @@ def test_unrelated_database_still_gives_a_model(small):
     model.fit(data.sequences, data.dap)
     assert 1 <= len(model.motifs_) <= 2
     assert np.isfinite(model.predict(data.sequences[:5])).all()
+
+
+def test_stage_options_follow_the_parameters():
+    import pandas as pd
+
+    from iqmodel.pipeline import distill_clusters, name_distilled_motifs
+
+    model = IQModel(distill=False, motif_length=12, n_bins=7, kmer_sequence_length=None, n_jobs=1)
+    options = model.distillation_options()
+    assert options == {
+        "distill": False,
+        "motif_length": 12,
+        "n_bins": 7,
+        "bin_size": None,
+        "kmer_sequence_length": None,
+        "n_jobs": 1,
+        "verbose": 1,
+    }
+    naming = IQModel(rename_motifs=False, rename_min_similarity=0.5).naming_options(
+        pd.DataFrame({"H3K27ac": [1.0]})
+    )
+    assert naming["rename"] is False and naming["min_similarity"] == 0.5
+    assert naming["reserved"][-1] == "H3K27ac" and "gc_content" in naming["reserved"]
+    assert IQModel(sequence_features=False).naming_options(None)["reserved"] == []
+    # every key is an argument of the stage it is meant for
+    import inspect
+
+    assert set(options) <= set(inspect.signature(distill_clusters).parameters)
+    assert set(naming) <= set(inspect.signature(name_distilled_motifs).parameters)
