@@ -29,10 +29,16 @@ trajectory), ``tests.csv``, ``scores.png`` (per-trajectory scores by model) and 
 every split shrunk alike), ``n_motifs=10``, CNN channels x 1/8 with at most 10 epochs
 (patience 3, learning-rate patience 2), Bag-of-Motifs on the bundled JASPAR 2024 motifs and at
 most 300 rounds. The full run: all rows, ``n_motifs=30``, the paper's widths and 60 epochs
-(patience 10), GimmeMotifs v5 vertebrate motifs for Bag-of-Motifs.
+(patience 10), GimmeMotifs v5 vertebrate motifs for Bag-of-Motifs. ``--width`` scales the CNN
+channels (the paper's widths need a GPU: at width 1 one epoch over all sets takes ~18 minutes per
+large CNN on 2 CPU cores).
+
+Long runs can be resumed: every unit of work (the ladder of one trajectory, the k-mer model, the
+Bag-of-Motifs model, one CNN) of a data set is saved under ``--out``/checkpoints when it is done,
+and ``--resume`` loads the saved units whose settings match instead of fitting them again.
 
 Run:  python benchmarks/compare_models.py [--quick] [--datasets mouse,deepstarr,wtc11,yeast]
-      [--device auto|cpu|cuda] [--models ladder,kmer,bom,deep] [--out DIR]
+      [--device auto|cpu|cuda] [--models ladder,kmer,bom,deep] [--width W] [--resume] [--out DIR]
 """
 
 from __future__ import annotations
@@ -42,9 +48,12 @@ import importlib.util
 import itertools
 import json
 import os
+import pickle
 import platform
+import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -116,12 +125,21 @@ def _log(message: str, start: float) -> None:
 
 
 class Run:
-    """Fits every model of one data set and collects score rows and training predictions."""
+    """Fits every model of one data set and collects score rows and training predictions.
 
-    def __init__(self, dataset: Dataset, settings: Settings, start: float):
+    With ``checkpoints`` (a folder), each finished unit of work is saved there, and a unit
+    saved earlier with the same settings and data is loaded instead of fitted (``--resume``).
+    """
+
+    def __init__(
+        self, dataset: Dataset, settings: Settings, start: float, checkpoints: Path | None = None
+    ):
         self.data = dataset
         self.settings = settings
         self.start = start
+        self.checkpoints = None if checkpoints is None else checkpoints / dataset.name
+        # what a saved unit must match: every setting but the model groups, and the data
+        self.key = {**asdict(settings), "groups": None, "data": dataset.describe()}
         self.seqs = np.asarray(dataset.seqs, dtype=object)
         self.codes = encode(dataset.seqs)
         self.train, self.val, self.test = (dataset.rows(p) for p in ("train", "val", "test"))
@@ -159,28 +177,66 @@ class Run:
         self.train_predictions.setdefault(model, np.zeros((self.train.sum(), shape)))[:, j] = train
         self.test_predictions.setdefault(model, np.zeros((self.test.sum(), shape)))[:, j] = test
 
+    def unit(self, name: str, fit: Callable[[], None]) -> None:
+        """Run ``fit`` (which adds score rows and predictions), or load its saved result.
+
+        The saved result of unit ``name`` holds its score rows and the prediction arrays as
+        they stood after it; units run in the same order every time, so loading them in turn
+        restores the same state as fitting them.
+        """
+        file = "".join(c if c.isalnum() or c in "+-." else "_" for c in name)
+        path = None if self.checkpoints is None else self.checkpoints / f"{file}.pkl"
+        if path is not None and path.is_file():
+            saved = pickle.loads(path.read_bytes())
+            if saved["key"] == self.key:
+                self.rows += saved["rows"]
+                self.train_predictions.update(saved["train"])
+                self.test_predictions.update(saved["test"])
+                _log(f"{self.data.name}: {name} loaded from {path}", self.start)
+                return
+            _log(f"{self.data.name}: {path} has other settings; fitting again", self.start)
+        first_row = len(self.rows)
+        fit()
+        if path is None:
+            return
+        saved = {
+            "key": self.key,
+            "rows": self.rows[first_row:],
+            "train": self.train_predictions,
+            "test": self.test_predictions,
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        partial.write_bytes(pickle.dumps(saved))
+        partial.replace(path)
+
     def ladder(self) -> None:
         for j, name in enumerate(self.data.targets.columns):
-            fitted: list[Fitted] = fit_ladder(
-                self._seqs(self.train),
-                self.y[self.train, j],
-                n_motifs=self.settings.n_motifs,
-                seed=SEED,
+            self.unit(f"ladder {name}", lambda j=j: self.ladder_of(j))
+
+    def ladder_of(self, j: int) -> None:
+        """The IQ ladder of trajectory ``j``."""
+        name = self.data.targets.columns[j]
+        fitted: list[Fitted] = fit_ladder(
+            self._seqs(self.train),
+            self.y[self.train, j],
+            n_motifs=self.settings.n_motifs,
+            seed=SEED,
+        )
+        for model in fitted:
+            prediction = model.predict(self._seqs(self.test))
+            self.record(
+                model.model,
+                prediction,
+                params=model.n_parameters,
+                seconds=model.seconds,
+                device=_cpu(),
+                note=model.note,
+                j=j,
             )
-            for model in fitted:
-                prediction = model.predict(self._seqs(self.test))
-                self.record(
-                    model.model,
-                    prediction,
-                    params=model.n_parameters,
-                    seconds=model.seconds,
-                    device=_cpu(),
-                    note=model.note,
-                    j=j,
-                )
-                if model.model == DEFAULT:
-                    self._store(DEFAULT, j, model.predict(self._seqs(self.train)), prediction)
-            _log(f"{self.data.name} {name}: IQ ladder done", self.start)
+            if model.model == DEFAULT:
+                self._store(DEFAULT, j, model.predict(self._seqs(self.train)), prediction)
+        _log(f"{self.data.name} {name}: IQ ladder done", self.start)
 
     def _fit_sequence_baseline(self, name: str, model, fit, note) -> None:
         """Time ``fit()``, then record ``model`` with the note ``note(model)``."""
@@ -197,6 +253,10 @@ class Run:
         _log(f"{self.data.name}: {name} done", self.start)
 
     def kmer(self) -> None:
+        self.unit("kmer", self.kmer_fit)
+
+    def kmer_fit(self) -> None:
+        """The k-mer ridge model."""
         model = KmerRidge()
         self._fit_sequence_baseline(
             KMER,
@@ -206,6 +266,10 @@ class Run:
         )
 
     def bom(self) -> None:
+        self.unit("bom", self.bom_fit)
+
+    def bom_fit(self) -> None:
+        """The Bag-of-Motifs model."""
         motifs = bom_motifs(self.settings.bom_motifs)
         model = BagOfMotifs(motifs, n_estimators=self.settings.bom_rounds, random_state=SEED)
         self._fit_sequence_baseline(
@@ -218,6 +282,11 @@ class Run:
         )
 
     def deep(self) -> None:
+        for name in DEEP:
+            self.unit(name, lambda name=name: self.deep_fit(name))
+
+    def deep_fit(self, name: str) -> None:
+        """Train the CNN ``name`` (one multi-task network for the data set)."""
         from dl.models import ARCHITECTURES
         from dl.training import DeepRegressor, TrainConfig
 
@@ -225,35 +294,34 @@ class Run:
         config = TrainConfig(
             max_epochs=s.max_epochs, patience=s.patience, lr_patience=s.lr_patience, seed=SEED
         )
-        for name in DEEP:
-            on_states = ARCHITECTURES[name].trains_on_states and self.data.states is not None
-            targets = (self.data.states if on_states else self.data.targets).to_numpy(dtype=float)
-            model = DeepRegressor(name, width=s.width, config=config, device=s.device)
-            model.fit(
-                self.codes[self.train], targets[self.train], self.codes[self.val], targets[self.val]
-            )
+        on_states = ARCHITECTURES[name].trains_on_states and self.data.states is not None
+        targets = (self.data.states if on_states else self.data.targets).to_numpy(dtype=float)
+        model = DeepRegressor(name, width=s.width, config=config, device=s.device)
+        model.fit(
+            self.codes[self.train], targets[self.train], self.codes[self.val], targets[self.val]
+        )
 
-            def predict(mask, model=model, on_states=on_states):
-                values = model.predict(self.codes[mask])
-                return self.data.to_trajectories(values) if on_states else values
+        def predict(mask):
+            values = model.predict(self.codes[mask])
+            return self.data.to_trajectories(values) if on_states else values
 
-            self.train_predictions[name] = predict(self.train)
-            self.test_predictions[name] = predict(self.test)
-            history = model.history_
-            note = (
-                f"{len(history.train_loss)} epochs, best {history.best_epoch + 1}; "
-                f"width {s.width:g}; one multi-task fit per data set"
-                + ("; trained on states, dAP by difference" if on_states else "")
-            )
-            self.record(
-                name,
-                self.test_predictions[name],
-                params=model.n_parameters_,
-                seconds=history.seconds,
-                device=history.device,
-                note=note,
-            )
-            _log(f"{self.data.name}: {name} done ({history.seconds:.0f} s)", self.start)
+        self.train_predictions[name] = predict(self.train)
+        self.test_predictions[name] = predict(self.test)
+        history = model.history_
+        note = (
+            f"{len(history.train_loss)} epochs, best {history.best_epoch + 1}; "
+            f"width {s.width:g}; one multi-task fit per data set"
+            + ("; trained on states, dAP by difference" if on_states else "")
+        )
+        self.record(
+            name,
+            self.test_predictions[name],
+            params=model.n_parameters_,
+            seconds=history.seconds,
+            device=history.device,
+            note=note,
+        )
+        _log(f"{self.data.name}: {name} done ({history.seconds:.0f} s)", self.start)
 
     def ensembles(self) -> None:
         if DEFAULT not in self.train_predictions:
@@ -473,6 +541,10 @@ def settings_from(args) -> Settings:
     changes = {"device": args.device, "groups": groups}
     if args.max_rows is not None:
         changes["max_rows"] = args.max_rows
+    if args.width is not None:
+        if not args.width > 0:
+            raise SystemExit(f"--width must be positive, got {args.width}")
+        changes["width"] = args.width
     return replace(settings, **changes)
 
 
@@ -503,6 +575,12 @@ def main(argv=None) -> None:
         "--max-rows", type=int, help="rows per data set (default: quick 800, full all)"
     )
     parser.add_argument(
+        "--width", type=float, help="CNN channel multiplier (default: quick 0.125, full 1)"
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="load the units saved in --out/checkpoints"
+    )
+    parser.add_argument(
         "--out", type=Path, default=Path("out/compare_models"), help="folder for the results"
     )
     args = parser.parse_args(argv)
@@ -523,7 +601,10 @@ def main(argv=None) -> None:
             dataset = subsample(dataset, settings.max_rows)
         described.append(dataset.describe())
         _log(described[-1], start)
-        rows += Run(dataset, settings, start).fit_all()
+        checkpoints = args.out / "checkpoints"
+        if not args.resume and checkpoints.joinpath(name).is_dir():
+            shutil.rmtree(checkpoints / name)  # a fresh run must not mix with an old one
+        rows += Run(dataset, settings, start, checkpoints).fit_all()
     if not rows:
         raise SystemExit("no data set could be loaded")
     scores = pd.DataFrame(rows)

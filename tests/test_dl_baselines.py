@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -238,3 +239,28 @@ def test_yeast_levels_follow_the_sequences():
     assert levels.loc["AAAA", ["complex", "defined"]].tolist() == [10.0, 11.0]
     assert levels.loc["ATTT", ["complex", "defined"]].tolist() == [7.0, 7.5]
     assert set(levels["family"]) == {"AAAA"}
+
+
+def test_comparison_units_resume_from_checkpoints(tmp_path, monkeypatch):
+    import compare_models
+    from dl.datasets import Dataset
+
+    rng = np.random.default_rng(3)
+    seqs = ["".join(rng.choice(list("ACGT"), 40)) for _ in range(60)]
+    targets = pd.DataFrame({"a": [s.count("GC") for s in seqs]}, dtype=float)
+    split = np.array(["train"] * 40 + ["val"] * 10 + ["test"] * 10)
+    data = Dataset("tiny", seqs, targets, split, np.arange(60), "by row")
+    settings = replace(compare_models.QUICK, groups=("kmer",))
+
+    first = compare_models.Run(data, settings, 0.0, tmp_path).fit_all()
+    assert (tmp_path / "tiny" / "kmer.pkl").is_file()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a saved unit was fitted again")
+
+    monkeypatch.setattr(compare_models.KmerRidge, "fit", refuse)
+    resumed = compare_models.Run(data, settings, 0.0, tmp_path).fit_all()
+    assert pd.DataFrame(resumed).equals(pd.DataFrame(first))
+    # other settings: the saved unit does not count
+    with pytest.raises(AssertionError, match="fitted again"):
+        compare_models.Run(data, replace(settings, n_motifs=11), 0.0, tmp_path).fit_all()
