@@ -1,8 +1,23 @@
-"""Thread-count control shared by every parallel entry point."""
+"""Thread-count control shared by every parallel entry point, and the Dask dispatch.
+
+Work goes to a Dask cluster when the user activates joblib's Dask backend, the convention of
+scikit-learn-style libraries::
+
+    from dask.distributed import Client
+    import joblib
+
+    client = Client("tcp://scheduler:8786")
+    with joblib.parallel_config(backend="dask"):
+        model.fit(seqs, dap)
+
+:func:`map_tiles` then sends independent tiles of work to the workers through
+:class:`joblib.Parallel`; without that backend everything runs here on numba threads.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 
@@ -32,3 +47,47 @@ def thread_limit(n_jobs: int | None) -> Iterator[int]:
         yield n_threads
     finally:
         numba.set_num_threads(previous)
+
+
+# numba's default "workqueue" threading layer must not be entered by two threads of one
+# process at once: tiles in a multi-threaded Dask worker take turns, each with all of the
+# worker's threads
+_KERNEL_LOCK = threading.Lock()
+
+
+def dask_backend_active() -> bool:
+    """Whether work should go to a Dask cluster: joblib's Dask backend is active here and this
+    process is not itself a Dask worker (a worker computes its tiles locally)."""
+    from joblib.parallel import get_active_backend
+
+    backend, _ = get_active_backend()
+    if type(backend).__name__ != "DaskDistributedBackend":
+        return False
+    return _worker_threads() is None
+
+
+def _worker_threads() -> int | None:
+    """Threads of the Dask worker running this code, or None outside a worker."""
+    try:
+        from distributed import get_worker
+
+        return int(get_worker().state.nthreads)
+    except (ImportError, ValueError):
+        return None
+
+
+def map_tiles(task: Callable, arguments: Sequence[tuple]) -> list:
+    """``[task(*args) for args in arguments]``, each call a task on the Dask cluster.
+
+    Each task runs its numba kernels with the threads its worker declares
+    (``--nthreads``), one task per worker process at a time, so worker processes x threads
+    never oversubscribe the cores. ``task`` must be a module-level function.
+    """
+    from joblib import Parallel, delayed
+
+    return Parallel(batch_size=1)(delayed(_run_tile)(task, args) for args in arguments)
+
+
+def _run_tile(task: Callable, args: tuple):
+    with _KERNEL_LOCK, thread_limit(_worker_threads() or 1):
+        return task(*args)

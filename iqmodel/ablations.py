@@ -86,15 +86,30 @@ class XGBoostIQModel(RegressorMixin, BaseEstimator):
     train_r2_ : float
         Coefficient of determination on the training data.
 
+    See Also
+    --------
+    iqmodel.model.IQModel : The model whose features the trees use.
+
     Examples
     --------
+    Trees on the energies of a prefitted IQ model (here fitted on the planted motifs
+    themselves); skipped when xgboost is not installed:
+
+    >>> import pytest
+    >>> _ = pytest.importorskip("xgboost")
     >>> from iqmodel.datasets import make_planted_dataset
-    >>> data = make_planted_dataset(n_seqs=600, seq_length=200, random_state=0)
-    >>> model = XGBoostIQModel(
-    ...     iqmodel_params={"n_motifs": 4, "filter": False, "verbose": 0}, random_state=0
-    ... ).fit(data.sequences, data.dap)  # doctest: +SKIP
-    >>> model.predict(data.sequences[:3]).shape  # doctest: +SKIP
-    (3,)
+    >>> data = make_planted_dataset(n_seqs=300, seq_length=100, n_motifs=2, random_state=0)
+    >>> train, test = slice(0, 250), slice(250, 300)
+    >>> iq = IQModel(sequence_features=False, verbose=0, random_state=0)
+    >>> iq = iq.fit_with_motifs(data.sequences[train], data.dap[train], data.truth.motifs)
+    >>> model = XGBoostIQModel(iqmodel=iq, prefit=True, n_estimators=100, random_state=0,
+    ...                        n_jobs=1).fit(data.sequences[train], data.dap[train])
+    >>> model.feature_names_, model.predict(data.sequences[test]).shape
+    (['MA0466.4', 'MA0139.2'], (50,))
+    >>> bool(model.score(data.sequences[test], data.dap[test]) > 0.8)
+    True
+    >>> round(float(model.feature_importances_.sum()), 3)
+    1.0
     """
 
     def __init__(
@@ -185,7 +200,18 @@ class XGBoostIQModel(RegressorMixin, BaseEstimator):
 
         Returns
         -------
-        self
+        self : XGBoostIQModel
+            The fitted model.
+
+        Raises
+        ------
+        ImportError
+            When xgboost is not installed.
+        ValueError
+            When both ``iqmodel`` and ``iqmodel_params`` are given, ``prefit=True`` without
+            ``iqmodel``, or for invalid inputs.
+        sklearn.exceptions.NotFittedError
+            When ``prefit=True`` and ``iqmodel`` is not fitted.
         """
         regressor = self._regressor()  # fails early when xgboost is missing
         codes = encode(seqs)
@@ -199,7 +225,20 @@ class XGBoostIQModel(RegressorMixin, BaseEstimator):
         return self
 
     def predict(self, seqs, *, features=None) -> np.ndarray:
-        """Predicted dAP for each sequence, shape (n_seqs,)."""
+        """Predicted dAP for each sequence, shape (n_seqs,).
+
+        Parameters
+        ----------
+        seqs : list of str or int8 array (n_seqs, length)
+            Sequences of the IQ model's training length.
+        features : DataFrame or array (n_seqs, n_features), optional
+            The covariates the IQ model was fitted with.
+
+        Returns
+        -------
+        ndarray of float64, shape (n_seqs,)
+            Predicted dAP.
+        """
         check_is_fitted(self, "regressor_")
         codes = encode(seqs)
         features = check_features(features, len(codes))
@@ -207,12 +246,30 @@ class XGBoostIQModel(RegressorMixin, BaseEstimator):
         return self.regressor_.predict(design.to_numpy()).astype(np.float64)
 
     def score(self, seqs, dap, *, features=None) -> float:
-        """Coefficient of determination R^2 of the predictions."""
+        """Coefficient of determination R^2 of the predictions.
+
+        Parameters
+        ----------
+        seqs : list of str or int8 array (n_seqs, length)
+            Sequences of the IQ model's training length.
+        dap : array-like of float, shape (n_seqs,)
+            Observed dAP (not constant).
+        features : DataFrame or array (n_seqs, n_features), optional
+            The covariates the IQ model was fitted with.
+
+        Returns
+        -------
+        float
+            R^2, at most 1.
+        """
         dap = check_target(dap, len(encode(seqs)), allow_constant=False)
         return float(r2_score(dap, self.predict(seqs, features=features)))
 
     @property
     def feature_importances_(self) -> pd.Series:
-        """Gain-based importance of each tree input (motif or feature), summing to 1."""
+        """Gain-based importance of each tree input, Series indexed by ``feature_names_``.
+
+        Values are float32 in [0, 1] and sum to 1.
+        """
         check_is_fitted(self, "regressor_")
         return pd.Series(self.regressor_.feature_importances_, index=self.feature_names_)

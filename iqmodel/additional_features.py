@@ -53,9 +53,15 @@ def sequence_features(seqs) -> pd.DataFrame:
 
     Examples
     --------
-    >>> sequence_features(["ACGT"])[["gc_content", "AC", "CG", "GT", "AA"]].round(3)
-       gc_content     AC     CG     GT   AA
-    0         0.5  0.333  0.333  0.333  0.0
+    ``ACGT`` has the pairs AC, CG and GT; an all-N sequence gets zeros:
+
+    >>> features = sequence_features(["ACGT", "NNNN"])
+    >>> features.shape
+    (2, 17)
+    >>> features.loc[0, ["gc_content", "AC", "CG", "GT", "AA"]].round(3).tolist()
+    [0.5, 0.333, 0.333, 0.333, 0.0]
+    >>> float(features.loc[1].sum())
+    0.0
     """
     ragged = encode_ragged(seqs)
     features = dinucleotide_frequencies(ragged)
@@ -80,22 +86,27 @@ class FeatureScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    low_, high_ : ndarray of float64, shape (n_features_in_,)
+    low_, high_ : ndarray of float64, shape (``n_features_in_``,)
         Clipping range of each feature, in the feature's units.
     n_features_in_ : int
         Number of features seen in fit.
-    feature_names_in_ : ndarray of str, shape (n_features_in_,)
+    feature_names_in_ : ndarray of str, shape (``n_features_in_``,)
         Feature names; only set when fit was given a DataFrame.
 
     Examples
     --------
+    With ``quantile=1`` the training minimum and maximum map to 0 and 10:
+
     >>> import pandas as pd
     >>> X = pd.DataFrame({"gc": [0.2, 0.4, 0.6]})
-    >>> FeatureScaler(quantile=1.0).fit_transform(X)
-         gc
-    0   0.0
-    1   5.0
-    2  10.0
+    >>> scaler = FeatureScaler(quantile=1.0).fit(X)
+    >>> scaler.transform(X)["gc"].round(6).tolist()
+    [0.0, 5.0, 10.0]
+
+    New values are clipped to the fitted range:
+
+    >>> scaler.transform(pd.DataFrame({"gc": [0.0, 0.5, 0.9]}))["gc"].round(6).tolist()
+    [0.0, 7.5, 10.0]
     """
 
     def __init__(self, quantile=0.95):
@@ -114,6 +125,12 @@ class FeatureScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         self : FeatureScaler
+            The fitted scaler.
+
+        Raises
+        ------
+        ValueError
+            For a ``quantile`` outside [0.5, 1], no rows, or non-finite values.
         """
         quantile = self._checked_quantile()
         values, names = check_matrix(X)
@@ -135,9 +152,16 @@ class FeatureScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray or DataFrame of float64, shape (n_samples, n_features_in_)
+        ndarray or DataFrame of float64, shape (n_samples, ``n_features_in_``)
             Values in [0, 10]; a DataFrame (fitted column order, input index) when ``X`` is
             one.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
+        ValueError
+            When the columns do not match those seen in fit.
         """
         check_is_fitted(self, "low_")
         values = align_to_fit(self, *check_matrix(X), "X", "features")

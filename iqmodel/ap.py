@@ -288,12 +288,20 @@ def norm01(x, *, constant: str = "raise"):
 
     Returns
     -------
-    Same type and shape as ``x`` (a 1-D array for a 1-D input), float64 in [0, 1].
+    DataFrame, Series or ndarray of float64
+        Same type and shape as ``x`` (a 1-D array for a 1-D input), values in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        For an empty or non-finite ``x``, or a constant column with ``constant="raise"``.
 
     Examples
     --------
-    >>> norm01(np.array([2.0, 4.0, 3.0]))
-    array([0. , 1. , 0.5])
+    >>> norm01(np.array([2.0, 4.0, 3.0])).tolist()
+    [0.0, 1.0, 0.5]
+    >>> norm01(np.array([[1.0, 5.0], [1.0, 7.0]]), constant="zero").tolist()
+    [[0.0, 0.0], [0.0, 1.0]]
     """
     if constant not in ("raise", "zero"):
         raise ValueError(f"constant must be 'raise' or 'zero'. Got {constant!r} instead.")
@@ -322,6 +330,21 @@ def norm01(x, *, constant: str = "raise"):
 class RegionalNormalization(NamedTuple):
     """Result of :func:`regional_normalize`.
 
+    Parameters
+    ----------
+    normalized : DataFrame of float64, shape (n_peaks, n_states)
+        The normalised signal.
+    factor : Series of float64, shape (n_peaks,)
+        The down-weighting factors.
+    background : Series of float64, shape (n_peaks,), or None
+        The punctured backgrounds.
+    reference : float or None
+        The background divisor.
+    guard : str
+        The rule that produced ``reference``.
+    column_sums : Series of float64, shape (n_states,)
+        The column divisors.
+
     Attributes
     ----------
     normalized : DataFrame of float64, shape (n_peaks, n_states)
@@ -339,6 +362,21 @@ class RegionalNormalization(NamedTuple):
         ``"none"`` (no regional signal).
     column_sums : Series of float64, shape (n_states,)
         Total of the row-scaled signal per state (the column divisors).
+
+    Examples
+    --------
+    The background of ``p1`` is 19, far above the reference (the 0.1 quantile of the
+    backgrounds, 3.6), so ``p1`` is scaled down by 19 / 3.6:
+
+    >>> peak = pd.DataFrame({"a": [9.0, 1.0, 0.0, 4.0], "b": [8.0, 2.0, 1.0, 0.0]},
+    ...                     index=["p1", "p2", "p3", "p4"])
+    >>> result = regional_normalize(peak, regional=2 * peak + 1)
+    >>> result.background.tolist(), round(result.reference, 3), result.guard
+    ([19.0, 5.0, 3.0, 6.0], 3.6, 'quantile')
+    >>> result.factor.round(3).tolist()
+    [5.278, 1.389, 1.0, 1.667]
+    >>> result.normalized.sum().round(6).tolist()
+    [1.0, 1.0]
     """
 
     normalized: pd.DataFrame
@@ -433,13 +471,28 @@ def regional_normalize(peak, regional=None, minimal_quantile: float = 0.1):
         ``normalized`` (columns sum to 1), ``factor`` ``f``, ``background`` ``u``,
         ``reference``, ``guard``, ``column_sums``.
 
+    Raises
+    ------
+    ValueError
+        For invalid signal (negative, non-finite, fewer than 2 peaks), ``regional`` with
+        other peaks or states or below ``peak``, or a state without signal.
+    TypeError
+        When ``peak`` or ``regional`` is not a DataFrame.
+
+    Warns
+    -----
+    IQModelWarning
+        When the background quantile is 0 (guards ``"smallest_positive"`` and
+        ``"all_zero"``).
+
     Examples
     --------
+    Without regional signal only the column totals change:
+
     >>> peak = pd.DataFrame({"a": [1.0, 3.0], "b": [2.0, 2.0]}, index=["p1", "p2"])
-    >>> regional_normalize(peak).normalized
-           a    b
-    p1  0.25  0.5
-    p2  0.75  0.5
+    >>> result = regional_normalize(peak)
+    >>> result.normalized.to_dict("list"), result.guard
+    ({'a': [0.25, 0.75], 'b': [0.5, 0.5]}, 'none')
     """
     minimal_quantile = _check_fraction(minimal_quantile, "minimal_quantile")
     peak = _check_signal(peak, "peak", min_peaks=2, purpose="regional normalisation")
@@ -525,6 +578,15 @@ def detect_constitutive(signal, const_quantile: float = 0.9, *, max_ratio=None) 
     ------
     ValueError
         When no peak qualifies.
+
+    Examples
+    --------
+    ``p1`` is the only peak high in both states:
+
+    >>> signal = pd.DataFrame({"a": [9.0, 1.0, 0.0, 4.0], "b": [8.0, 2.0, 1.0, 0.0]},
+    ...                       index=["p1", "p2", "p3", "p4"])
+    >>> detect_constitutive(signal, const_quantile=0.75).tolist()
+    [True, False, False, False]
     """
     const_quantile = _check_fraction(const_quantile, "const_quantile")
     if max_ratio is not None:
@@ -598,6 +660,23 @@ def constitutive_normalize(signal, constitutive, anchor: str | None = None) -> p
     -------
     DataFrame of float64, shape (n_peaks, n_states)
         Non-negative, at most ``max(N)`` (or the anchor's maximum).
+
+    Raises
+    ------
+    ValueError
+        For invalid signal, no constitutive peak, constitutive peaks without signal in a
+        state, or an unknown ``anchor``.
+
+    Examples
+    --------
+    The constitutive peak ``p1`` carries 9 in ``a`` but 8 in ``b``: ``b`` is scaled by 9/8
+    (then everything by ``max(N') / max(N) = 1``):
+
+    >>> signal = pd.DataFrame({"a": [9.0, 1.0, 0.0, 4.0], "b": [8.0, 2.0, 1.0, 0.0]},
+    ...                       index=["p1", "p2", "p3", "p4"])
+    >>> scaled = constitutive_normalize(signal, ["p1"])
+    >>> scaled["a"].tolist(), scaled["b"].tolist()
+    ([9.0, 1.0, 0.0, 4.0], [9.0, 2.25, 1.125, 0.0])
     """
     signal = _check_signal(signal, "signal", min_peaks=2, purpose="constitutive normalisation")
     mask = _constitutive_mask(constitutive, signal.index)
@@ -660,6 +739,23 @@ def probability_normalize(
     -------
     DataFrame of float64, shape (n_peaks, n_states), in [0, 1]
         Each state has minimum 0 and maximum 1.
+
+    Raises
+    ------
+    ValueError
+        For invalid signal or parameters, no constitutive peaks (without ``prob1_thresh``),
+        a zero AP = 1 level, or a state that is constant after capping.
+
+    Examples
+    --------
+    With AP = 1 at a signal of 4: ``a`` becomes ``min(a / 4, 1)``, then each state is
+    stretched to [0, 1]:
+
+    >>> signal = pd.DataFrame({"a": [9.0, 1.0, 0.0, 4.0], "b": [8.0, 2.0, 1.0, 0.0]},
+    ...                       index=["p1", "p2", "p3", "p4"])
+    >>> ap = probability_normalize(signal, prob1_thresh=4.0)
+    >>> ap["a"].tolist(), ap["b"].tolist()
+    ([1.0, 0.25, 0.0, 1.0], [1.0, 0.5, 0.25, 0.0])
     """
     prob_quantile = _check_fraction(prob_quantile, "prob_quantile", low_open=True)
     if prob1_thresh is not None:
@@ -743,12 +839,22 @@ class APNormalizer(BaseEstimator):
     --------
     >>> peak = pd.DataFrame({"a": [9.0, 1.0, 0.0, 4.0], "b": [8.0, 2.0, 1.0, 0.0]},
     ...                     index=["p1", "p2", "p3", "p4"])
-    >>> APNormalizer(constitutive=["p1"]).fit_transform(peak).round(3)
-            a      b
-    p1  1.000  1.000
-    p2  0.111  0.250
-    p3  0.000  0.125
-    p4  0.444  0.000
+    >>> normalizer = APNormalizer(constitutive=["p1"])
+    >>> ap = normalizer.fit_transform(peak)
+    >>> ap.round(3).to_dict("list")
+    {'a': [1.0, 0.111, 0.0, 0.444], 'b': [1.0, 0.25, 0.125, 0.0]}
+    >>> sorted(normalizer.stages_), normalizer.n_constitutive_
+    (['ap', 'constitutive', 'regional'], 1)
+
+    A new peak is normalised with the fitted constants alone (states in any order), and the
+    constants survive a round trip through :meth:`to_dict`:
+
+    >>> new = pd.DataFrame({"b": [100.0], "a": [0.5]}, index=["new"])
+    >>> normalizer.transform(new).round(3).to_dict("list")
+    {'a': [0.056], 'b': [1.0]}
+    >>> copy = APNormalizer.from_dict(normalizer.to_dict())
+    >>> bool(np.allclose(copy.transform(peak), ap))
+    True
     """
 
     def __init__(
@@ -799,7 +905,13 @@ class APNormalizer(BaseEstimator):
 
         Returns
         -------
-        self
+        self : APNormalizer
+            The fitted normaliser.
+
+        Raises
+        ------
+        ValueError
+            For invalid parameters or signal, or when no constitutive peak is found.
         """
         self._check_params()
         peak = _check_signal(peak, "peak", min_peaks=2, purpose="fitting APNormalizer")
@@ -920,6 +1032,12 @@ class APNormalizer(BaseEstimator):
         DataFrame of float64, shape (n_peaks, n_states), in [0, 1]
             Columns in the fitted state order, index of ``peak``. Signals beyond the fit range
             are capped (AP 1) or floored (AP 0).
+
+        Raises
+        ------
+        ValueError
+            When the states differ from fit, or ``regional`` is missing (fitted with it) or
+            given (fitted without).
         """
         check_is_fitted(self, "prob1_thresh_")
         peak = self._align_states(_check_signal(peak, "peak"), "peak")
@@ -947,17 +1065,31 @@ class APNormalizer(BaseEstimator):
 
         Parameters
         ----------
-        peak, regional
+        peak : DataFrame of float, shape (n_peaks, n_states)
+            As in :meth:`fit`.
+        regional : DataFrame of float, shape (n_peaks, n_states), optional
             As in :meth:`fit`.
 
         Returns
         -------
         DataFrame of float64, shape (n_peaks, n_states), in [0, 1]
+            The access probabilities of the fit peaks.
         """
         return self.fit(peak, regional).stages_["ap"].copy()
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        """The fitted state names (the output columns)."""
+        """The fitted state names (the output columns).
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored (scikit-learn API).
+
+        Returns
+        -------
+        ndarray of object (str), shape (n_states,)
+            ``feature_names_in_``.
+        """
         check_is_fitted(self, "prob1_thresh_")
         return np.asarray(self.feature_names_in_, dtype=object)
 
@@ -1006,6 +1138,11 @@ class APNormalizer(BaseEstimator):
         APNormalizer
             Fitted: ``transform`` gives the same result as the original; ``stages_`` and
             ``constitutive_`` (per fit peak) are not restored.
+
+        Raises
+        ------
+        ValueError
+            For a dict of another format or version, or missing keys.
         """
         if not isinstance(data, Mapping) or data.get("format") != _FORMAT:
             raise ValueError(
@@ -1093,6 +1230,21 @@ def compute_dap(ap, start, end, normalize: bool = True) -> pd.Series:
     -------
     Series of float64, shape (n_peaks,)
         Named ``"dap"``, index of ``ap``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown state, invalid ``ap``, or a side constant over the peaks (with
+        ``normalize``).
+
+    Examples
+    --------
+    >>> ap = pd.DataFrame({"early": [0.0, 0.5, 1.0], "mid": [0.2, 0.2, 0.8],
+    ...                    "late": [1.0, 0.5, 0.0]}, index=["p1", "p2", "p3"])
+    >>> compute_dap(ap, "early", "late").tolist()
+    [1.0, 0.0, -1.0]
+    >>> compute_dap(ap, ["early", "mid"], "late", normalize=False).round(3).tolist()
+    [0.9, 0.15, -0.9]
     """
     ap = _check_signal(ap, "ap")
     sides = []
@@ -1130,6 +1282,27 @@ def tfidf(counts) -> pd.DataFrame:
     Returns
     -------
     DataFrame of float64, shape (n_peaks, n_states)
+        TF-IDF scores, >= 0.
+
+    Raises
+    ------
+    ValueError
+        For invalid counts or a state with no count.
+
+    Examples
+    --------
+    ``p3`` has counts in both states (IDF ``log 2``), ``p1`` in one only (IDF ``log 3``):
+
+    >>> import numpy as np
+    >>> counts = pd.DataFrame({"a": [1.0, 0.0, 3.0], "b": [0.0, 2.0, 2.0]},
+    ...                       index=["p1", "p2", "p3"])
+    >>> scores = tfidf(counts)
+    >>> bool(np.isclose(scores.loc["p1", "a"], np.log1p(1e4 * 1 / 4) * np.log(3)))
+    True
+    >>> bool(np.isclose(scores.loc["p3", "b"], np.log1p(1e4 * 2 / 4) * np.log(2)))
+    True
+    >>> float(scores.loc["p1", "b"])
+    0.0
     """
     counts = _check_signal(counts, "counts")
     values = counts.to_numpy()
@@ -1160,6 +1333,21 @@ def tfidf_probability(counts, constitutive, quantile: float = 0.6) -> pd.DataFra
     Returns
     -------
     DataFrame of float64, shape (n_peaks, n_states), in [0, 1]
+        Each state has minimum 0 and maximum 1.
+
+    Raises
+    ------
+    ValueError
+        For invalid counts, no constitutive peak, a zero constitutive quantile, or a state
+        constant after capping.
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"a": [10.0, 2.0, 1.0, 5.0], "b": [9.0, 3.0, 2.0, 1.0]},
+    ...                       index=["p1", "p2", "p3", "p4"])
+    >>> probabilities = tfidf_probability(counts, ["p1"])
+    >>> probabilities.loc["p1"].tolist(), probabilities.min().tolist()
+    ([1.0, 1.0], [0.0, 0.0])
     """
     quantile = _check_fraction(quantile, "quantile")
     scores = tfidf(counts)
@@ -1215,6 +1403,31 @@ def compare_normalizations(matrices: Mapping, groups=None) -> dict[str, pd.DataF
     -------
     dict of str to DataFrame, each of shape (n_profiles, n_profiles)
         Pearson r between the columns (states or groups) over peaks.
+
+    Raises
+    ------
+    ValueError
+        For an empty ``matrices``, invalid matrices, a constant profile, or a state without
+        a group.
+    TypeError
+        When ``groups`` is neither a dict nor a Series.
+
+    Examples
+    --------
+    A per-state rescaling leaves the correlations unchanged; averaging replicates by group
+    gives one profile per group:
+
+    >>> signal = pd.DataFrame({"a": [9.0, 1.0, 0.0, 4.0], "b": [8.0, 2.0, 1.0, 0.0]})
+    >>> result = compare_normalizations({"raw": signal, "scaled": signal / signal.sum()})
+    >>> result["raw"].round(3).to_numpy().tolist() == result["scaled"].round(3).to_numpy().tolist()
+    True
+    >>> round(float(result["raw"].loc["a", "b"]), 3)
+    0.815
+    >>> replicates = pd.concat([signal, signal.add_suffix("2")], axis=1)
+    >>> grouped = compare_normalizations({"raw": replicates},
+    ...                                  groups={"a": "A", "a2": "A", "b": "B", "b2": "B"})
+    >>> grouped["raw"].columns.tolist()
+    ['A', 'B']
     """
     if not isinstance(matrices, Mapping) or not matrices:
         raise ValueError("matrices must be a non-empty dict of name -> DataFrame (peaks x states)")

@@ -19,11 +19,13 @@ import argparse
 import logging
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from iqmodel.exceptions import IQModelWarning
+from iqmodel.exceptions import IQModelWarning, import_optional
 
 __all__ = ["UsageError", "main"]
 
@@ -157,6 +159,45 @@ def _add_fit_run(parser: argparse.ArgumentParser, *, config_help: str) -> None:
     parser.add_argument(
         "--overwrite", action="store_true", help="replace --out if it holds an earlier run"
     )
+    _add_dask(parser)
+
+
+def _add_dask(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        help="compute motif energies on this Dask cluster (e.g. tcp://10.0.0.1:8786; "
+        "needs iqmodel[dask]); results equal a local run",
+    )
+
+
+@contextmanager
+def _on_dask(address: str | None) -> Iterator[None]:
+    """Send the energy computations of a command to the Dask scheduler at ``address``."""
+    if not address:
+        yield
+        return
+    distributed = import_optional("distributed", "dask", "--dask-scheduler")
+    import joblib
+
+    try:
+        client = distributed.Client(address, timeout="20s")
+    except (OSError, ValueError) as error:
+        raise UsageError(
+            f"--dask-scheduler {address}: cannot connect ({error}); start a scheduler "
+            "(`dask scheduler`) and workers (`dask worker ADDRESS --nthreads N`), and pass "
+            "the address the scheduler prints"
+        ) from None
+    with client, joblib.parallel_config(backend="dask"):
+        workers = client.scheduler_info()["workers"]
+        threads = sum(w["nthreads"] for w in workers.values())
+        log.info(
+            "energies on the Dask cluster at %s: %d workers, %d threads",
+            address,
+            len(workers),
+            threads,
+        )
+        yield
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -253,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     predict = commands.add_parser("predict", parents=[common], help="predict dAP of peaks")
     predict.add_argument("--model", required=True, help="model.json of a fit")
+    _add_dask(predict)
     _add_sequences(predict, table_help="TSV with a sequence column, or a bundled example")
     predict.add_argument("--out", required=True, help="output TSV (name, predicted)")
     predict.set_defaults(handler=_predict)
@@ -984,6 +1026,33 @@ def main(argv=None) -> int:
     ``--quiet`` too (they are not progress); ``--debug`` keeps Python's format (file and
     line). The warning filters (``-W``, ``PYTHONWARNINGS``) apply as usual; both are restored
     when the command ends.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after ``iqmodel`` (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit code: 0 success, 1 data error, 2 usage error, 130 interrupted.
+
+    Examples
+    --------
+    >>> import contextlib
+    >>> import io
+    >>> listing = io.StringIO()
+    >>> with contextlib.redirect_stdout(listing):
+    ...     code = main(["motifs", "list", "jaspar2024"])
+    >>> lines = listing.getvalue().splitlines()
+    >>> code, len(lines), lines[0].split("\\t")
+    (0, 879, ['MA0004.1', 'Arnt', '6', 'CACGTG'])
+
+    A missing required option is a usage error (the message goes to stderr):
+
+    >>> with contextlib.redirect_stderr(io.StringIO()):
+    ...     main(["fit"])
+    2
     """
     parser = build_parser()
     try:
@@ -1000,7 +1069,8 @@ def main(argv=None) -> int:
 def _run(parser: argparse.ArgumentParser, args) -> int:
     """The command of ``args``, its errors turned into messages and exit codes."""
     try:
-        args.handler(args)
+        with _on_dask(getattr(args, "dask_scheduler", None)):
+            args.handler(args)
     except UsageError as error:
         if args.debug:
             raise

@@ -21,6 +21,7 @@ the seed, and a ``[model]`` table of the resolved parameters) is itself a valid 
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import os
 from collections.abc import Iterable, Mapping
@@ -146,6 +147,15 @@ def validate_config_values(params: Mapping, where: str) -> None:
     iqmodel.parameters.InvalidParameterError
         (A ValueError) for the first invalid value, with a hint on writing booleans and
         numbers in TOML when the value is such a string.
+
+    Examples
+    --------
+    >>> validate_config_values({"n_motifs": 20, "filter": False}, "--set")
+    >>> try:
+    ...     validate_config_values({"filter": "no"}, "--set")
+    ... except ValueError as error:
+    ...     print(str(error).split("; ")[1])
+    write --set filter=true or --set filter=false (TOML booleans, lower case)
     """
     for name, value in params.items():
         try:
@@ -178,6 +188,22 @@ def read_config(path) -> dict:
     ValueError
         For invalid TOML, an unknown key, a key both at the top level and in ``[model]``, or an
         invalid value (:class:`iqmodel.parameters.InvalidParameterError`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "run.toml"
+    ...     _ = path.write_text('n_motifs = 5\\n[run]\\nseed = 3\\n[model]\\nglm_lambda = "cv"\\n')
+    ...     params = read_config(path)
+    ...     _ = path.write_text("n_moitfs = 5\\n")
+    ...     try:
+    ...         read_config(path)
+    ...     except ValueError as error:
+    ...         typo = "did you mean 'n_motifs'?" in str(error)
+    >>> params, typo
+    ({'glm_lambda': 'cv', 'n_motifs': 5}, True)
     """
     document = _document(path)
     where = f"config file {str(path)!r}"
@@ -208,6 +234,23 @@ def read_run_settings(path) -> dict:
     dict
         The ``[run]`` table (``seed``, ``start``, ``end``, inputs, split...); empty when the
         file has none.
+
+    Raises
+    ------
+    FileNotFoundError
+        When there is no such file.
+    ValueError
+        For invalid TOML.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     sections = {"run": {"seed": 3}, "model": {"n_motifs": 5}}
+    ...     path = write_toml(sections, Path(folder) / "c.toml")
+    ...     print(read_run_settings(path), read_config(path))
+    {'seed': 3} {'n_motifs': 5}
     """
     run = _document(path).get(_RUN_TABLE, {})
     return dict(run) if isinstance(run, dict) else {}
@@ -219,6 +262,21 @@ def parse_assignment(text: str) -> tuple[str, object]:
     Booleans must be TOML's ``true``/``false``: ``True``, ``False``, ``yes`` or ``no`` are an
     error rather than a (truthy) string, and so is ``None`` (TOML has no null; leave the key
     out to keep the default).
+
+    Parameters
+    ----------
+    text : str
+        ``key=value``, e.g. from ``--set n_motifs=20``; spaces around both are ignored.
+
+    Returns
+    -------
+    tuple of (str, object)
+        The key and the value (int, float, bool, list, ... as TOML reads it, else the text).
+
+    Raises
+    ------
+    ValueError
+        Without ``=`` or a key, or for a Python/YAML boolean or null spelling.
 
     Examples
     --------
@@ -270,6 +328,12 @@ def model_params(config=None, assignments: Iterable[str] = ()) -> dict:
     ValueError
         For an unknown key or an invalid value (see :func:`read_config`,
         :func:`parse_assignment`, :func:`validate_config_values`).
+
+    Examples
+    --------
+    >>> params = model_params(assignments=["n_motifs=5", "distill=false"])
+    >>> params["n_motifs"], params["distill"], params["glm_lambda"]
+    (5, False, 'cv')
     """
     params = _default_params()
     if config is not None:
@@ -290,8 +354,8 @@ def _toml_value(value) -> str:
             return "nan"
         return repr(value) if math.isfinite(value) else ("inf" if value > 0 else "-inf")
     if isinstance(value, (str, os.PathLike)):
-        escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
-        return f'"{escaped}"'
+        # a JSON string is a TOML basic string, except that TOML also escapes DEL
+        return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     raise TypeError(f"cannot write {type(value).__name__} to TOML")
@@ -305,10 +369,28 @@ def write_toml(sections: Mapping[str, Mapping], path) -> Path:
     sections : mapping of str to mapping
         One TOML table per entry; values are bool, int, float, str, path or lists of them.
     path : str or Path
+        File to write (replaced if it exists).
 
     Returns
     -------
     Path
+        The path written.
+
+    Raises
+    ------
+    TypeError
+        For a value of another type (e.g. a dict).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = write_toml({"run": {"seed": 3, "split": None}}, Path(folder) / "c.toml")
+    ...     print(path.read_text())
+    [run]
+    seed = 3
+    <BLANKLINE>
     """
     lines = []
     for table, values in sections.items():

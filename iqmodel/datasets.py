@@ -44,6 +44,15 @@ MIT license, (c) 2022 Weizmann Institute of Science."""
 class MouseATACExample(NamedTuple):
     """The mouse ATAC example returned by :func:`load_mouse_atac_example`.
 
+    Parameters
+    ----------
+    sequences : list of str
+        Peak sequences.
+    accessibility : DataFrame or ndarray of float64, shape (n_peaks, 5)
+        Accessibility per cell state.
+    description : str
+        Origin and meaning of the data.
+
     Attributes
     ----------
     sequences : list of str, length 1000
@@ -53,6 +62,12 @@ class MouseATACExample(NamedTuple):
         the original row ids (str) as index.
     description : str
         Origin and meaning of the data.
+
+    Examples
+    --------
+    >>> example = load_mouse_atac_example(as_frame=False)
+    >>> len(example.sequences[0]), example.accessibility.shape, example.accessibility.dtype.kind
+    (300, (1000, 5), 'f')
     """
 
     sequences: list[str]
@@ -79,6 +94,10 @@ def load_mouse_atac_example(as_frame: bool = True) -> MouseATACExample:
     >>> example = load_mouse_atac_example()
     >>> len(example.sequences), example.accessibility.shape
     (1000, (1000, 5))
+    >>> example.accessibility.columns.tolist()
+    ['c1', 'c2', 'c3', 'c4', 'c5']
+    >>> round(float(example.accessibility.to_numpy().min()), 2)  # the floor, log2(1e-5)
+    -16.61
     """
     with files("iqmodel.data").joinpath(_MOUSE_ATAC_FILE).open("rb") as handle:
         table = pd.read_csv(
@@ -118,6 +137,27 @@ _SITE_COLUMNS = ("seq_index", "motif", "start", "strand", "sequence")
 class PlantedTruth(NamedTuple):
     """The model that generated a planted data set (see :func:`make_planted_dataset`).
 
+    Parameters
+    ----------
+    motifs : list of Motif
+        The planted motifs with their truth spatial profiles.
+    coefficients : DataFrame of float64, shape (n_motifs, 4)
+        Logit-scale effects.
+    interactions : DataFrame, shape (n_interactions, 4)
+        Interaction terms.
+    intercept : float
+        Logit-scale intercept.
+    sites : DataFrame, shape (n_sites, 5)
+        The planted sites.
+    n_skipped : Series of int64
+        Sites not planted, per motif.
+    energies : ndarray of float64, shape (n_seqs, n_motifs)
+        Normalised truth energies.
+    dap_noiseless : ndarray of float64, shape (n_seqs,)
+        dAP before noise.
+    oracle_r2 : float
+        R^2 of the noiseless dAP.
+
     Attributes
     ----------
     motifs : list of Motif, length n_motifs
@@ -148,6 +188,21 @@ class PlantedTruth(NamedTuple):
     oracle_r2 : float
         Coefficient of determination of ``dap_noiseless`` as a prediction of the noisy
         ``dap``: the best score any model can reach.
+
+    Examples
+    --------
+    Every site is where the table says, on its strand:
+
+    >>> from iqmodel.seq import reverse_complement
+    >>> data = make_planted_dataset(n_seqs=50, seq_length=100, n_motifs=2, random_state=0)
+    >>> truth = data.truth
+    >>> truth.coefficients.loc[:, "high-energy"].tolist(), truth.energies.shape
+    ([3.0, -2.5], (50, 2))
+    >>> def read(site):
+    ...     text = data.sequences[site.seq_index][site.start : site.start + len(site.sequence)]
+    ...     return text if site.strand == "+" else reverse_complement([text])[0]
+    >>> all(read(site) == site.sequence for site in truth.sites.itertuples())
+    True
     """
 
     motifs: list[Motif]
@@ -164,6 +219,15 @@ class PlantedTruth(NamedTuple):
 class PlantedDataset(NamedTuple):
     """Synthetic sequences with a known accessibility model (see :func:`make_planted_dataset`).
 
+    Parameters
+    ----------
+    sequences : list of str
+        The sequences.
+    dap : ndarray of float64, shape (n_seqs,)
+        Noisy dAP.
+    truth : PlantedTruth
+        The generating model.
+
     Attributes
     ----------
     sequences : list of str, length n_seqs
@@ -172,6 +236,15 @@ class PlantedDataset(NamedTuple):
         Noisy differential accessibility in [-1, 1].
     truth : PlantedTruth
         The generating model, the planted sites and the noiseless target.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> data = make_planted_dataset(n_seqs=50, seq_length=100, n_motifs=1, random_state=0)
+    >>> len(data.sequences), set("".join(data.sequences)) <= set("ACGT")
+    (50, True)
+    >>> bool(np.all(np.abs(data.dap) <= 1))
+    True
     """
 
     sequences: list[str]
@@ -281,6 +354,18 @@ def make_planted_dataset(
     >>> data = make_planted_dataset(n_seqs=200, random_state=0)
     >>> len(data.sequences), data.dap.shape, data.truth.energies.shape
     (200, (200,), (200, 4))
+    >>> [motif.alt_name for motif in data.truth.motifs]
+    ['CEBPB', 'CTCF', 'FOXA2', 'NFKB1']
+    >>> bool(data.truth.oracle_r2 > 0.9)
+    True
+
+    Chosen motifs, an interaction and no noise (the oracle is then exact):
+
+    >>> data = make_planted_dataset(n_seqs=100, seq_length=120, motifs=["GATA1", "MA0139.2"],
+    ...                             interactions=[("MA0035.5", "MA0139.2", 1.0)],
+    ...                             noise_sd=0.0, random_state=0)
+    >>> data.truth.interactions["response"].tolist(), data.truth.oracle_r2
+    (['high-energy'], 1.0)
     """
     n_seqs = _check_positive_int(n_seqs, "n_seqs")
     if n_seqs < 2:
@@ -327,6 +412,19 @@ def make_planted_dataset(
 class PlantedTrajectories(NamedTuple):
     """A planted data set with several trajectories (:func:`make_planted_trajectories`).
 
+    Parameters
+    ----------
+    sequences : list of str
+        The sequences.
+    dap : DataFrame, shape (n_seqs, n_trajectories)
+        dAP per trajectory.
+    effects : DataFrame, shape (n_motifs, n_trajectories)
+        Effects per motif and trajectory.
+    truth : PlantedTruth
+        The planting.
+    oracle_r2 : Series
+        Oracle R^2 per trajectory.
+
     Attributes
     ----------
     sequences : list of str
@@ -340,6 +438,16 @@ class PlantedTrajectories(NamedTuple):
         ``oracle_r2`` are those of the first trajectory.
     oracle_r2 : Series
         R^2 of the noiseless dAP against the noisy one, per trajectory.
+
+    Examples
+    --------
+    See :func:`make_planted_trajectories`.
+
+    >>> import pandas as pd
+    >>> effects = pd.DataFrame({"t1": [1.0], "t2": [-1.0]})
+    >>> data = make_planted_trajectories(effects, n_seqs=50, seq_length=100, random_state=0)
+    >>> data.dap.columns.tolist(), data.oracle_r2.index.tolist()
+    (['t1', 't2'], ['t1', 't2'])
     """
 
     sequences: list
@@ -365,9 +473,11 @@ def make_planted_trajectories(
         ``high-energy`` coefficients, rows in the order of ``motifs``, one named column per
         trajectory.
     motifs : list of (Motif or str), optional
-        As in :func:`make_planted_dataset` (default: its first ``n_motifs`` defaults).
+        As in :func:`make_planted_dataset` (default: its first ``len(effects)`` defaults).
     noise_sd : float >= 0, default 0.05
+        Standard deviation of the Gaussian noise added to each trajectory's dAP.
     random_state : None, int or numpy.random.Generator
+        Seed; an int gives the same data set every time.
     **planting
         Other arguments of :func:`make_planted_dataset` (``n_seqs``, ``seq_length``,
         ``site_rate``, ``affinity``, ``position``, ``position_sd``, ``gc_content``).
@@ -375,6 +485,31 @@ def make_planted_trajectories(
     Returns
     -------
     PlantedTrajectories
+        The shared sequences, one dAP column per trajectory (in [-1, 1]), the effects table
+        (index: the planted motif names), the planting and the oracle R^2 per trajectory.
+
+    Raises
+    ------
+    TypeError
+        When ``effects`` is not a DataFrame with at least one column.
+    ValueError
+        For invalid planting arguments (see :func:`make_planted_dataset`).
+
+    Examples
+    --------
+    CEBPB opens chromatin in one trajectory, CTCF closes it in the other:
+
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> effects = pd.DataFrame({"up": [2.0, 0.0], "down": [0.0, -2.0]})
+    >>> data = make_planted_trajectories(effects, n_seqs=200, seq_length=100, random_state=0)
+    >>> data.dap.shape, data.effects.index.tolist()
+    ((200, 2), ['MA0466.4', 'MA0139.2'])
+    >>> cebpb, ctcf = data.truth.energies.T
+    >>> bool(np.corrcoef(cebpb, data.dap["up"])[0, 1] > 0.8)
+    True
+    >>> bool(np.corrcoef(ctcf, data.dap["down"])[0, 1] < -0.8)
+    True
     """
     if not isinstance(effects, pd.DataFrame) or effects.shape[1] == 0:
         raise TypeError("effects must be a DataFrame with one named column per trajectory")

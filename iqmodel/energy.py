@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from iqmodel._parallel import thread_limit
+from iqmodel._parallel import dask_backend_active, map_tiles, thread_limit
 from iqmodel.motifs import DEFAULT_PRIOR, Motif
 from iqmodel.normalization import EnergyNormalizer
 from iqmodel.seq import encode_ragged
@@ -25,6 +25,8 @@ __all__ = ["EnergyNormalizer", "compute_energies", "local_energies"]
 
 _MODES = ("lse", "max")
 _MOTIF_CHUNK = 256  # motifs per kernel call: bounds table memory for any database size
+_TILE_ROWS = 4096  # sequences per task on a Dask cluster (x _MOTIF_CHUNK motifs)
+_MIN_DASK_PAIRS = 1_000_000  # smaller jobs stay local: a task round trip costs more
 
 
 class _PackedMotifs(NamedTuple):
@@ -133,46 +135,124 @@ def compute_energies(
     bidirect : bool, default True
         Score the reverse complement of each window too.
     n_jobs : int or None, default None
-        Threads (None: all available). Results do not depend on it.
+        Threads (None: all available). Results do not depend on it. Under joblib's Dask
+        backend (``joblib.parallel_config(backend="dask")`` with a ``dask.distributed``
+        client), jobs of at least a million sequence x motif pairs are instead split into
+        tiles of 4,096 sequences x 256 motifs computed on the cluster's workers, each with
+        its worker's threads; the result is bit-identical.
     progress : bool, default False
-        Show a progress bar over motif chunks.
+        Show a progress bar over motif chunks (local runs).
 
     Returns
     -------
     ndarray of float64, shape (n_seqs, n_motifs)
-        ``-inf`` where a sequence has no full window in the motif's frame (e.g. it is shorter
-        than the motif).
+        Energies in nats (natural log of a weighted sum of window probabilities); ``-inf``
+        where a sequence has no full window in the motif's frame (e.g. it is shorter than
+        the motif) or every window has probability 0.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``mode``, a ``prior`` outside [0, 1), an empty motif list or invalid
+        sequences.
+    TypeError
+        When ``motifs`` holds something other than :class:`~iqmodel.motifs.Motif` objects.
+
+    See Also
+    --------
+    local_energies : The term of each single window.
+    iqmodel.normalization.EnergyNormalizer : Maps energies to [0, 10].
+
+    Examples
+    --------
+    With ``prior=0`` a certain ``GA`` motif scores 1 on each ``GA`` window, 0 on its reverse
+    complement ``TC``, and ``1/16`` per strand on an ``NN`` window:
+
+    >>> import numpy as np
+    >>> from iqmodel.motifs import Motif
+    >>> ga = Motif("GA", [[0, 0, 1, 0], [1, 0, 0, 0]])
+    >>> energies = compute_energies(["GAGA", "CCCC", "GANNN"], [ga], prior=0)
+    >>> energies.shape
+    (3, 1)
+    >>> np.exp(energies[:, 0]).round(6).tolist()
+    [2.0, 0.0, 1.25]
+
+    The ``"lse"`` energy is the log-sum-exp of the per-window energies, ``"max"`` their
+    maximum:
+
+    >>> from scipy.special import logsumexp
+    >>> motif = Motif("m", [[0.7, 0.1, 0.1, 0.1], [0.1, 0.1, 0.7, 0.1]])
+    >>> windows = local_energies("ACGTAGGAT", motif)[:8]
+    >>> lse = compute_energies(["ACGTAGGAT"], [motif])[0, 0]
+    >>> top = compute_energies(["ACGTAGGAT"], [motif], mode="max")[0, 0]
+    >>> bool(np.isclose(lse, logsumexp(windows))), bool(np.isclose(top, windows.max()))
+    (True, True)
     """
-    from iqmodel._kernels import energy as kernels
 
     if mode not in _MODES:
         raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
     prior = _check_prior(prior)
     motifs = _check_motifs(motifs)
     ragged = encode_ragged(seqs)
+    if len(ragged) * len(motifs) >= _MIN_DASK_PAIRS and dask_backend_active():
+        return _tiled_energies(ragged, motifs, mode == "max", prior, bidirect)
+    with thread_limit(n_jobs):
+        return _energy_block(ragged, motifs, mode == "max", prior, bidirect, progress)
+
+
+def _energy_block(ragged, motifs, use_max, prior, bidirect, progress=False) -> np.ndarray:
+    """Energies of ``motifs`` on the sequences of ``ragged`` here, shape (n_seqs, n_motifs)."""
+    from iqmodel._kernels import energy as kernels
+
     out = np.empty((len(ragged), len(motifs)))
     starts = range(0, len(motifs), _MOTIF_CHUNK)
     if progress:
         from tqdm.auto import tqdm
 
         starts = tqdm(starts, desc="motif energies", unit="chunk")
-    with thread_limit(n_jobs):
-        for start in starts:
-            chunk = motifs[start : start + _MOTIF_CHUNK]
-            packed = _pack(chunk, prior, bidirect)
-            block = np.empty((len(ragged), len(chunk)))
-            kernels.energies(
-                ragged.codes,
-                ragged.offsets,
-                packed.factors,
-                packed.tables,
-                packed.meta,
-                packed.weights,
-                packed.log_scale,
-                mode == "max",
-                block,
+    for start in starts:
+        chunk = motifs[start : start + _MOTIF_CHUNK]
+        packed = _pack(chunk, prior, bidirect)
+        block = np.empty((len(ragged), len(chunk)))
+        kernels.energies(
+            ragged.codes,
+            ragged.offsets,
+            packed.factors,
+            packed.tables,
+            packed.meta,
+            packed.weights,
+            packed.log_scale,
+            use_max,
+            block,
+        )
+        out[:, start : start + len(chunk)] = block
+    return out
+
+
+def _tiled_energies(ragged, motifs, use_max, prior, bidirect) -> np.ndarray:
+    """:func:`_energy_block` on a Dask cluster, one task per tile of ``_TILE_ROWS`` sequences
+    x ``_MOTIF_CHUNK`` motifs; every energy is computed by the same kernel as locally."""
+    tiles = [
+        (row, column)
+        for row in range(0, len(ragged), _TILE_ROWS)
+        for column in range(0, len(motifs), _MOTIF_CHUNK)
+    ]
+    blocks = map_tiles(
+        _energy_block,
+        [
+            (
+                ragged.rows(row, row + _TILE_ROWS),
+                motifs[column : column + _MOTIF_CHUNK],
+                use_max,
+                prior,
+                bidirect,
             )
-            out[:, start : start + len(chunk)] = block
+            for row, column in tiles
+        ],
+    )
+    out = np.empty((len(ragged), len(motifs)))
+    for (row, column), block in zip(tiles, blocks, strict=True):
+        out[row : row + block.shape[0], column : column + block.shape[1]] = block
     return out
 
 
@@ -186,11 +266,29 @@ def local_energies(seq, motif: Motif, *, prior: float = DEFAULT_PRIOR) -> np.nda
     motif : Motif
         Its spatial profile is ignored.
     prior : float in [0, 1), default 0.01
+        Pseudocount added to every motif probability before renormalising (spec 2.2).
 
     Returns
     -------
     ndarray of float64, shape (length,)
         ``ln(P(window) + P(revcomp window))`` in nats at positions ``0..length-L``; NaN after.
+
+    Raises
+    ------
+    TypeError
+        When ``motif`` is not a :class:`~iqmodel.motifs.Motif`.
+    ValueError
+        When ``seq`` is not one sequence (1-D) or holds invalid letters or codes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from iqmodel.motifs import Motif
+    >>> ga = Motif("GA", [[0, 0, 1, 0], [1, 0, 0, 0]])
+    >>> np.exp(local_energies("GATC", ga, prior=0)).round(6).tolist()
+    [1.0, 0.0, 1.0, nan]
+
+    ``GA`` at position 0 on the forward strand, ``TC`` (its reverse complement) at 2.
     """
     if not isinstance(motif, Motif):
         raise TypeError(f"motif must be a Motif, got {type(motif).__name__}")

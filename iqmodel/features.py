@@ -64,6 +64,13 @@ def logistic(x, x0=0.0, L=1.0, k=1.0):
     -------
     float or ndarray of float64
         Same shape as ``x``; NaN stays NaN.
+
+    Examples
+    --------
+    >>> float(logistic(2.0, x0=2.0, L=3.0))
+    1.5
+    >>> logistic([-1e6, 0.0, 1e6]).tolist()
+    [0.0, 0.5, 1.0]
     """
     return L * expit(k * (np.asarray(x, dtype=np.float64) - x0))
 
@@ -92,6 +99,20 @@ def response_function(x, name: str):
     -------
     float or ndarray of float64
         Same shape as ``x``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``name``.
+
+    Examples
+    --------
+    The sigmoid is centred at 5; ``low-energy`` starts at 0 and saturates early:
+
+    >>> response_function([0.0, 5.0, 10.0], "sigmoid").round(3).tolist()
+    [0.007, 0.5, 0.993]
+    >>> response_function([0.0, 2.0, 10.0], "low-energy").round(3).tolist()
+    [0.0, 0.462, 0.987]
     """
     curve = _response(name)
     return logistic(x, curve.x0, curve.L, curve.k) + curve.offset
@@ -103,6 +124,7 @@ def response_parameters(name: str) -> tuple[float, float, float, float]:
     Parameters
     ----------
     name : {"low-energy", "sigmoid", "high-energy", "higher-energy"}
+        The response function.
 
     Returns
     -------
@@ -110,6 +132,16 @@ def response_parameters(name: str) -> tuple[float, float, float, float]:
         ``(x0, L, k, offset)``: :func:`response_function` is
         ``L / (1 + exp(-k (x - x0))) + offset``, with ``x0`` in input units ([0, 10] scale)
         and ``k`` per input unit.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``name``.
+
+    Examples
+    --------
+    >>> response_parameters("high-energy")
+    (10.0, 2.0, 0.5, 0.0)
     """
     return tuple(_response(name))
 
@@ -123,11 +155,25 @@ def inverse_response_function(y, name: str):
         Response values, any shape; values outside the function's range give NaN, its
         bounds give -inf / +inf.
     name : {"low-energy", "sigmoid", "high-energy", "higher-energy"}
+        The response function.
 
     Returns
     -------
     float or ndarray of float64
         Same shape as ``y``; e.g. ``high-energy``: ``x = 10 - 2 ln(2 / y - 1)``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``name``.
+
+    Examples
+    --------
+    >>> y = response_function([2.0, 7.5], "high-energy")
+    >>> inverse_response_function(y, "high-energy").round(9).tolist()
+    [2.0, 7.5]
+    >>> float(inverse_response_function(1.0, "sigmoid"))
+    inf
     """
     curve = _response(name)
     fraction = (np.asarray(y, dtype=np.float64) - curve.offset) / curve.L
@@ -146,15 +192,18 @@ class LogisticBasis(TransformerMixin, BaseEstimator):
     ----------
     n_features_in_ : int
         Number of input columns seen in fit.
-    feature_names_in_ : ndarray of str, shape (n_features_in_,)
+    feature_names_in_ : ndarray of str, shape (``n_features_in_``,)
         Input column names; only set when fit was given a DataFrame.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> LogisticBasis().fit_transform(np.array([[0.0], [10.0]])).round(3)
-    array([[0.   , 0.007, 0.013, 0.   ],
-           [0.987, 0.993, 1.   , 1.   ]])
+    >>> import pandas as pd
+    >>> energies = pd.DataFrame({"GATA": [0.0, 10.0]})
+    >>> basis = LogisticBasis().fit(energies)
+    >>> basis.get_feature_names_out().tolist()
+    ['GATA_low-energy', 'GATA_sigmoid', 'GATA_high-energy', 'GATA_higher-energy']
+    >>> basis.transform(energies).round(3).to_numpy().tolist()
+    [[0.0, 0.007, 0.013, 0.0], [0.987, 0.993, 1.0, 1.0]]
     """
 
     def fit(self, X, y=None):
@@ -170,6 +219,7 @@ class LogisticBasis(TransformerMixin, BaseEstimator):
         Returns
         -------
         self : LogisticBasis
+            The fitted transformer.
         """
         values, names = _feature_matrix(X)
         set_features_in(self, values.shape[1], names)
@@ -187,6 +237,13 @@ class LogisticBasis(TransformerMixin, BaseEstimator):
         -------
         ndarray or DataFrame of float64, shape (n_samples, 4 * n_features)
             A DataFrame (input index, :meth:`get_feature_names_out` columns) when ``X`` is one.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
+        ValueError
+            When the number or names of the columns differ from fit.
         """
         check_is_fitted(self, "n_features_in_")
         values, names = _feature_matrix(X)
@@ -207,7 +264,8 @@ class LogisticBasis(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of str, shape (4 * n_features_in_,)
+        ndarray of object (str), shape (4 * ``n_features_in_``,)
+            The four names of each input feature, next to each other, in input order.
         """
         check_is_fitted(self, "n_features_in_")
         if input_features is None:
@@ -228,6 +286,21 @@ class LogisticBasis(TransformerMixin, BaseEstimator):
 
         Feature names may contain underscores and hyphens; response function names have no
         underscore, so the split is at the last underscore.
+
+        Parameters
+        ----------
+        name : str
+            An output column name, ``"{feature}_{function}"``.
+
+        Returns
+        -------
+        tuple of (str, str)
+            The input feature name and the response function name.
+
+        Raises
+        ------
+        ValueError
+            When ``name`` does not end in ``_`` and a response function name.
 
         Examples
         --------

@@ -3,7 +3,7 @@
 Every model in IQ is one such fit: binomial family, logit link, lasso (``alpha = 1``),
 ``lambda = 1e-5``, an intercept, and columns standardised before penalising. The minimised
 objective, with observation weights ``w`` normalised to sum 1 and ``sd_j`` the weighted
-population standard deviation of column ``j``, is
+population standard deviation of column ``j``, is::
 
     sum_i w_i * -[y_i ln mu_i + (1 - y_i) ln(1 - mu_i)]
         + lam * sum_j (alpha * sd_j |b_j| + (1 - alpha) / 2 * (sd_j b_j) ** 2),
@@ -71,11 +71,32 @@ _DEFAULT_LIMITS = {
 class GLMFit:
     """A fitted logistic GLM: ``predict(X) = sigmoid(intercept + X @ coef)``.
 
+    Returned by :func:`fit_logistic_lasso`; the constructor arguments are the attributes
+    below.
+
+    Parameters
+    ----------
+    coef : ndarray of float64, shape (n_features,)
+        Coefficients on the original column scale.
+    intercept : float
+        Intercept on the logit scale.
+    lambda_ : float
+        Penalty strength.
+    solver : {"glmnet", "glum"}
+        Solver used.
+    n_iter : int
+        Passes or iterations of the solver.
+    converged : bool
+        Whether the solver converged.
+    deviance_ratio : float
+        Fraction of the null deviance explained.
+
     Attributes
     ----------
     coef : ndarray of float64, shape (n_features,)
         Coefficients on the original column scale (read-only); 0 for constant columns.
     intercept : float
+        Intercept on the logit scale.
     lambda_ : float
         Penalty strength the model was fitted with.
     solver : {"glmnet", "glum"}
@@ -89,6 +110,18 @@ class GLMFit:
     deviance_ratio : float
         Fraction of the null (intercept-only) deviance explained on the training data, as
         glmnet's ``dev.ratio``; 0 for an intercept-only fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fit = GLMFit(
+    ...     coef=np.array([2.0, 0.0]), intercept=-1.0, lambda_=0.0, solver="glum",
+    ...     n_iter=1, converged=True, deviance_ratio=0.5,
+    ... )
+    >>> fit.decision_function([[0.5, 3.0], [1.0, -7.0]]).tolist()
+    [0.0, 1.0]
+    >>> fit.predict([[0.5, 3.0]]).tolist()
+    [0.5]
     """
 
     coef: np.ndarray
@@ -110,6 +143,12 @@ class GLMFit:
         Returns
         -------
         ndarray of float64, shape (n_samples,)
+            Linear predictor on the logit scale.
+
+        Raises
+        ------
+        ValueError
+            When ``X`` has another number of columns or non-finite values.
         """
         values, _ = check_matrix(X, unique_names=False)
         if values.shape[1] != len(self.coef):
@@ -127,10 +166,12 @@ class GLMFit:
         Parameters
         ----------
         X : array-like of float, shape (n_samples, n_features)
+            Finite, same columns as in the fit.
 
         Returns
         -------
         ndarray of float64, shape (n_samples,)
+            Predicted fraction per row, ``sigmoid(decision_function(X))``.
         """
         return expit(self.decision_function(X))
 
@@ -190,9 +231,16 @@ def fit_logistic_lasso(
     Returns
     -------
     GLMFit
+        Coefficients on the original scale, intercept, and fit diagnostics.
 
     Raises
     ------
+    ValueError
+        For invalid data: fewer than 2 rows, non-finite values, ``y`` outside [0, 1] or
+        all 0 / all 1, negative weights; or invalid ``lam``, ``alpha``, ``solver``,
+        ``max_iter``, ``tol``.
+    ImportError
+        For ``solver="glmnet"`` when python-glmnet does not import.
     RuntimeError
         When glmnet (``solver="glmnet"``) does not converge within ``max_iter`` passes (it
         returns no solution) or reports a fatal error.
@@ -212,12 +260,16 @@ def fit_logistic_lasso(
 
     Examples
     --------
+    Without a penalty, a target that is exactly logistic in ``X`` is recovered:
+
     >>> import numpy as np
     >>> from scipy.special import expit
     >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
     >>> fit = fit_logistic_lasso(X, expit(X[:, 0] - 1.5), lam=0.0, tol=1e-12)
-    >>> fit.coef.round(6), round(fit.intercept, 6)
-    (array([1.]), -1.5)
+    >>> fit.coef.round(6).tolist(), round(fit.intercept, 6)
+    ([1.0], -1.5)
+    >>> fit.predict(X).round(4).tolist() == expit(X[:, 0] - 1.5).round(4).tolist()
+    True
     """
     values, target, weight = _check_data(X, y, sample_weight)
     lam = _check_real(lam, "lam", 0.0, np.inf)
@@ -227,14 +279,22 @@ def fit_logistic_lasso(
     limits = (_check_max_iter(max_iter, solver), _check_tol(tol, solver))
 
     rows = weight > 0
-    values, target, weight = values[rows], target[rows], weight[rows]
+    if not rows.all():  # (copies of X only where needed: X can be n_peaks x 1,000s)
+        values, target, weight = values[rows], target[rows], weight[rows]
     _check_not_degenerate(target)
     varying = np.ptp(values, axis=0) > 0
     if varying.any() and np.ptp(target) > 0:
-        problem = (values[:, varying], target, weight, lam, alpha, standardize)
+
+        def problem(solver: str) -> tuple:
+            # glmnet copies X into Fortran order itself; glum's results depend on the layout
+            # in the last bits, so it always gets a fresh C-ordered copy
+            keep_all = varying.all() and solver == "glmnet"
+            design = values if keep_all else values[:, varying]
+            return (design, target, weight, lam, alpha, standardize)
+
         try:
             solve = _solve_glmnet if solver == "glmnet" else _solve_glum
-            solution = solve(*problem, *limits)
+            solution = solve(*problem(solver), *limits)
         except RuntimeError as error:
             if requested != "auto" or solver != "glmnet":
                 raise
@@ -248,7 +308,7 @@ def fit_logistic_lasso(
             )
             solver = "glum"
             limits = (_check_max_iter(max_iter, solver), _check_tol(tol, solver))
-            solution = _solve_glum(*problem, *limits)
+            solution = _solve_glum(*problem(solver), *limits)
     else:
         solution = _Solution(float(logit(weight @ target)), np.zeros(varying.sum()), 0, True)
     coef = np.zeros(len(varying))
@@ -268,12 +328,30 @@ def fit_logistic_lasso(
 class LambdaPath(NamedTuple):
     """Cross-validated choice of the penalty (:func:`cross_validate_lambda`).
 
+    Parameters
+    ----------
+    best : float
+        The chosen lambda.
+    table : DataFrame
+        The cross-validation table.
+
     Attributes
     ----------
     best : float
         The lambda with the smallest mean held-out log-loss.
-    table : DataFrame
-        One row per lambda (descending): ``lambda``, ``mean_loss``, ``se_loss``.
+    table : DataFrame, shape (n_lambdas, 3)
+        One row per lambda (descending): ``lambda``, ``mean_loss`` (mean held-out log-loss
+        in nats per row, over the folds), ``se_loss`` (its standard error over the folds).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.special import expit
+    >>> X = np.random.default_rng(0).normal(size=(60, 3))
+    >>> path = cross_validate_lambda(X, expit(2 * X[:, 0] - X[:, 1]), random_state=0)
+    >>> best_row = path.table["mean_loss"].idxmin()
+    >>> bool(path.best == path.table.loc[best_row, "lambda"])
+    True
     """
 
     best: float
@@ -285,6 +363,38 @@ def lambda_max(X, y) -> float:
 
     The largest absolute gradient of the mean log-loss at the intercept-only fit, over the
     standardised columns: ``max_j |mean((x_j - mean x_j) / sd_j * (y - mean y))|``.
+
+    Parameters
+    ----------
+    X : array-like of float, shape (n_samples, n_features)
+        Finite design matrix, at least 2 rows.
+    y : array-like of float, shape (n_samples,)
+        Target fractions in [0, 1].
+
+    Returns
+    -------
+    float
+        The penalty, >= 0 (0 when no column varies), for :func:`fit_logistic_lasso` with
+        ``alpha=1`` and ``standardize=True``.
+
+    Raises
+    ------
+    ValueError
+        For invalid data (see :func:`fit_logistic_lasso`).
+
+    Examples
+    --------
+    Just above ``lambda_max`` every coefficient is 0; below it some are not:
+
+    >>> import numpy as np
+    >>> from scipy.special import expit
+    >>> X = np.random.default_rng(0).normal(size=(60, 3))
+    >>> y = expit(2 * X[:, 0] - X[:, 1])
+    >>> top = lambda_max(X, y)
+    >>> fit_logistic_lasso(X, y, lam=1.001 * top).coef.tolist()
+    [0.0, 0.0, 0.0]
+    >>> bool(fit_logistic_lasso(X, y, lam=0.5 * top).coef.any())
+    True
     """
     values, target, weight = _check_data(X, y, None)
     sd = _column_sd(values, weight)
@@ -312,16 +422,22 @@ def cross_validate_lambda(
     Parameters
     ----------
     X : array-like of float, shape (n_samples, n_features)
+        Finite design matrix.
     y : array-like of float, shape (n_samples,)
         Target fractions in [0, 1].
     n_lambdas : int, default 12
         Grid size: log-spaced from :func:`lambda_max` down to ``ratio`` times it.
+    ratio : float, default 1e-3
+        Smallest lambda of the grid relative to :func:`lambda_max`.
     n_folds : int, default 5
+        Number of folds, at least 2 and at most ``n_samples``.
     random_state : int, Generator or None
         Fold assignment: with ``perm = default_rng(random_state).permutation(n_samples)``, row
         ``i`` is held out in fold ``perm[i] % n_folds`` (``perm[rank_i] % n_folds`` with
         ``keys``).
-    solver, tol
+    solver : {"auto", "glmnet", "glum"}, default "auto"
+        As in :func:`fit_logistic_lasso`.
+    tol : float or None, default 1e-7
         As in :func:`fit_logistic_lasso` (the folds are fitted with R's tolerance by default).
     keys : array-like of int, shape (n_samples,), optional
         Distinct canonical ranks of the rows (:func:`iqmodel.sampling.order_keys`, or those of
@@ -333,11 +449,25 @@ def cross_validate_lambda(
     Returns
     -------
     LambdaPath
+        The best lambda and the table of held-out losses; when no column varies,
+        ``best`` is 0 and the table has one row (``lambda``, ``mean_loss`` NaN).
 
     Raises
     ------
     ValueError
         When there are fewer rows than folds, or ``n_folds < 2``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.special import expit
+    >>> X = np.random.default_rng(0).normal(size=(60, 3))
+    >>> y = expit(2 * X[:, 0] - X[:, 1])
+    >>> path = cross_validate_lambda(X, y, n_lambdas=6, random_state=0)
+    >>> path.table.shape, list(path.table.columns)
+    ((6, 3), ['lambda', 'mean_loss', 'se_loss'])
+    >>> bool(np.isclose(path.table["lambda"].iloc[0], lambda_max(X, y)))
+    True
     """
     import pandas as pd
 
@@ -423,18 +553,47 @@ def objective(
     Parameters
     ----------
     X : array-like of float, shape (n_samples, n_features)
+        Finite design matrix.
     y : array-like of float, shape (n_samples,)
         Target fractions in [0, 1].
     coef : array-like of float, shape (n_features,)
         Coefficients on the original scale.
     intercept : float
-    lam, alpha, standardize, sample_weight
-        As in :func:`fit_logistic_lasso`.
+        Intercept on the logit scale.
+    lam : float
+        Penalty strength lambda >= 0.
+    alpha : float, default 1.0
+        Elastic-net mixing in [0, 1].
+    standardize : bool, default True
+        Penalise the coefficients of the standardised columns.
+    sample_weight : array-like of float, shape (n_samples,), optional
+        Observation weights, normalised to sum 1.
 
     Returns
     -------
     float
-        Weighted mean negative log-likelihood plus the penalty (see the module docstring).
+        Weighted mean negative log-likelihood (nats per row) plus the penalty (see the
+        module docstring).
+
+    Raises
+    ------
+    ValueError
+        For invalid data or a ``coef`` of the wrong shape.
+
+    Examples
+    --------
+    The fitted coefficients minimise it:
+
+    >>> import numpy as np
+    >>> from scipy.special import expit
+    >>> X = np.random.default_rng(0).normal(size=(60, 3))
+    >>> y = expit(2 * X[:, 0] - X[:, 1])
+    >>> fit = fit_logistic_lasso(X, y, lam=0.01)
+    >>> at_fit = objective(X, y, fit.coef, fit.intercept, lam=0.01)
+    >>> at_fit < objective(X, y, 1.05 * fit.coef, fit.intercept, lam=0.01)
+    True
+    >>> at_fit < objective(X, y, fit.coef, fit.intercept + 0.05, lam=0.01)
+    True
     """
     values, target, weight = _check_data(X, y, sample_weight)
     lam = _check_real(lam, "lam", 0.0, np.inf)

@@ -41,6 +41,13 @@ class InteractionSet:
     norm_min, norm_max)`` mapped to ``(v - norm_min) / (norm_max - norm_min)`` in [0, 1]
     (0 when ``norm_max == norm_min``), as ``IQInteraction`` (spec 10.5) with ``scale = 1``.
 
+    ``len(interactions)`` is the number of interactions.
+
+    Parameters
+    ----------
+    pairs : DataFrame, shape (n_interactions, 6)
+        The interaction table (see Attributes); validated and copied with a RangeIndex.
+
     Attributes
     ----------
     pairs : DataFrame, shape (n_interactions, 6)
@@ -49,6 +56,34 @@ class InteractionSet:
         authoritative terms, since names may themselves contain ``":"``), ``inter_max``
         (> 0, the training maximum of the product, or 1 when it is not positive) and
         ``norm_min <= norm_max`` (training range of ``product / inter_max``).
+
+    Raises
+    ------
+    ValueError
+        When ``pairs`` lacks a column of :data:`PAIR_COLUMNS`, repeats a name, or has
+        constants that are not finite, ``inter_max <= 0`` or ``norm_min > norm_max``.
+    TypeError
+        When ``pairs`` is not a DataFrame or holds non-string names or terms.
+
+    See Also
+    --------
+    select_interactions : Chooses the pairs and fits the constants.
+
+    Examples
+    --------
+    ``A * B / 100`` clipped to [0, 0.5] and stretched to [0, 1]:
+
+    >>> import pandas as pd
+    >>> interactions = InteractionSet(pd.DataFrame({
+    ...     "name": ["A:B"], "term1": ["A"], "term2": ["B"],
+    ...     "inter_max": [100.0], "norm_min": [0.0], "norm_max": [0.5],
+    ... }))
+    >>> energies = pd.DataFrame({"A": [10.0, 5.0, 2.0], "B": [10.0, 5.0, 5.0]})
+    >>> interactions.transform(energies)["A:B"].tolist()
+    [1.0, 0.5, 0.2]
+    >>> copy = InteractionSet.from_dict(interactions.to_dict())
+    >>> len(copy), copy.pairs.equals(interactions.pairs)
+    (1, True)
     """
 
     pairs: pd.DataFrame
@@ -73,6 +108,13 @@ class InteractionSet:
         DataFrame of float64, shape (n_samples, n_interactions)
             Columns ``pairs["name"]``, index of ``energies``; values in [0, 1], each row
             computed from that row alone.
+
+        Raises
+        ------
+        TypeError
+            When ``energies`` is not a DataFrame.
+        ValueError
+            When a term column is missing or not finite.
         """
         values = _term_values(energies, self.pairs)
         products = values[0] * values[1]
@@ -102,6 +144,14 @@ class InteractionSet:
         Returns
         -------
         InteractionSet
+            Equal in content to the set that produced ``data``.
+
+        Raises
+        ------
+        TypeError
+            When ``data`` is not a dict.
+        ValueError
+            When a key is missing or the lists differ in length.
         """
         if not isinstance(data, dict):
             raise TypeError(f"data must be a dict from to_dict(), got {type(data).__name__}")
@@ -175,6 +225,32 @@ def select_interactions(
     -------
     InteractionSet
         Possibly empty; ``transform(energies)`` gives the normalised columns of these rows.
+
+    Raises
+    ------
+    TypeError
+        When ``energies`` is not a DataFrame, or ``motif_names`` / ``ignore`` is a single
+        string.
+    ValueError
+        For a ``y01`` outside [0, 1] or of the wrong length, motif names that are not
+        columns, or an invalid ``threshold`` / ``max_interactions``.
+
+    Examples
+    --------
+    A target driven by motifs A and B (not C) gives the one interaction ``A:B``:
+
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from scipy.special import expit
+    >>> rng = np.random.default_rng(0)
+    >>> energies = pd.DataFrame(rng.uniform(0, 10, size=(200, 3)), columns=["A", "B", "C"])
+    >>> y01 = expit(0.4 * energies["A"] + 0.3 * energies["B"] - 2)
+    >>> interactions = select_interactions(energies, y01, motif_names=["A", "B", "C"])
+    >>> interactions.pairs["name"].tolist()
+    ['A:B']
+    >>> values = interactions.transform(energies)["A:B"]
+    >>> float(values.min()), float(values.max())
+    (0.0, 1.0)
     """
     values, names = check_matrix(energies, "energies")
     if names is None:

@@ -38,6 +38,21 @@ __all__ = [
 class Decomposition(NamedTuple):
     """A prediction split into additive logit-scale terms.
 
+    Parameters
+    ----------
+    terms : DataFrame, shape (n_seqs, n_terms)
+        Logit-scale contribution of each term.
+    kinds : Series of str
+        Kind of each term.
+    intercept : float
+        GLM intercept.
+    logit : ndarray of float64, shape (n_seqs,)
+        Linear predictor.
+    prediction : ndarray of float64, shape (n_seqs,)
+        Predicted dAP.
+    inputs : DataFrame, shape (n_seqs, n_motifs + n_covariates)
+        Model inputs on [0, 10].
+
     Attributes
     ----------
     terms : DataFrame, shape (n_seqs, n_terms)
@@ -54,6 +69,25 @@ class Decomposition(NamedTuple):
     inputs : DataFrame, shape (n_seqs, n_motifs + n_covariates)
         The model inputs on the [0, 10] scale (``model.transform``), which the terms are
         computed from.
+
+    See Also
+    --------
+    decompose, decompose_inputs : Return it.
+
+    Examples
+    --------
+    With the sequence features, a model has 2 motif terms and 17 covariate terms:
+
+    >>> from iqmodel import IQModel
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> data = make_planted_dataset(n_seqs=300, seq_length=100, n_motifs=2, random_state=0)
+    >>> model = IQModel(motif_db=data.truth.motifs, distill=False, filter=False,
+    ...                 verbose=0, random_state=0)
+    >>> parts = decompose(model.fit(data.sequences, data.dap), data.sequences[:3])
+    >>> parts.kinds.value_counts().sort_index().to_dict()
+    {'feature': 17, 'motif': 2}
+    >>> parts.terms.shape, parts.inputs.shape, parts.logit.shape
+    ((3, 19), (3, 19), (3,))
     """
 
     terms: pd.DataFrame
@@ -66,6 +100,17 @@ class Decomposition(NamedTuple):
 
 class LocalContributions(NamedTuple):
     """Per-position binding and response of each motif on one sequence.
+
+    Parameters
+    ----------
+    sequence : str
+        The sequence.
+    energy : DataFrame, shape (length, n_motifs)
+        Normalised local energies.
+    response : DataFrame, shape (length, n_motifs)
+        Local responses (logit scale).
+    per_base : DataFrame, shape (length, n_motifs)
+        Per-base attribution (logit scale).
 
     Attributes
     ----------
@@ -84,6 +129,29 @@ class LocalContributions(NamedTuple):
         each window's spatially weighted binding probability (all of it to the best window
         in ``energy_mode="max"``), and each window's share evenly over its bases; so a
         column sums to the motif's term relative to no binding.
+
+    See Also
+    --------
+    local_contributions : Returns it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from iqmodel import IQModel
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> data = make_planted_dataset(n_seqs=300, seq_length=100, n_motifs=2, random_state=0)
+    >>> model = IQModel(motif_db=data.truth.motifs, distill=False, filter=False,
+    ...                 sequence_features=False, verbose=0, random_state=0)
+    >>> model = model.fit(data.sequences, data.dap)
+    >>> local = local_contributions(model, data.sequences[0].lower())
+    >>> local.sequence == data.sequences[0], local.per_base.shape
+    (True, (100, 2))
+
+    No window starts in the last ``length - 1`` bases of a motif:
+
+    >>> ctcf = model.motifs_[1]
+    >>> int(local.energy["MA0139.2"].isna().sum()) == ctcf.length - 1
+    True
     """
 
     sequence: str
@@ -103,7 +171,8 @@ def decompose(model, seqs, *, features=None) -> Decomposition:
     ----------
     model : IQModel
         A fitted model.
-    seqs : list of str or int8 array (n_seqs, length)
+    seqs : list of str or ndarray of int8, shape (n_seqs, ``seq_length_``)
+        Sequences of the model's training length.
     features : DataFrame, optional
         The covariates the model was fitted with, if any.
 
@@ -111,6 +180,31 @@ def decompose(model, seqs, *, features=None) -> Decomposition:
     -------
     Decomposition
         ``terms.sum(axis=1) + intercept`` equals the model's linear predictor.
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        When ``model`` is not fitted.
+    ValueError
+        For sequences of another length, or missing ``features``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from iqmodel import IQModel
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> data = make_planted_dataset(n_seqs=300, seq_length=100, n_motifs=2, random_state=0)
+    >>> model = IQModel(motif_db=data.truth.motifs, distill=False, filter=False,
+    ...                 sequence_features=False, verbose=0, random_state=0)
+    >>> model = model.fit(data.sequences, data.dap)
+    >>> parts = decompose(model, data.sequences[:5])
+    >>> parts.terms.columns.tolist(), parts.kinds.tolist()
+    (['MA0466.4', 'MA0139.2'], ['motif', 'motif'])
+    >>> logit = parts.intercept + parts.terms.sum(axis=1).to_numpy()
+    >>> bool(np.allclose(logit, model.decision_function(data.sequences[:5])))
+    True
+    >>> bool(np.allclose(parts.prediction, model.predict(data.sequences[:5])))
+    True
     """
     _fitted(model)
     return decompose_inputs(model, model.transform(seqs, features=features))
@@ -131,6 +225,25 @@ def decompose_inputs(model, inputs: pd.DataFrame) -> Decomposition:
     -------
     Decomposition
         As :func:`decompose`; ``inputs`` is kept as given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from iqmodel import IQModel
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> data = make_planted_dataset(n_seqs=300, seq_length=100, n_motifs=2, random_state=0)
+    >>> model = IQModel(motif_db=data.truth.motifs, distill=False, filter=False,
+    ...                 sequence_features=False, verbose=0, random_state=0)
+    >>> model = model.fit(data.sequences, data.dap)
+    >>> inputs = model.transform(data.sequences[:3])
+    >>> silenced = inputs.assign(**{"MA0466.4": 0.0})  # CEBPB unbound everywhere
+    >>> parts = decompose_inputs(model, silenced)
+    >>> original = decompose_inputs(model, inputs)
+    >>> bool(np.allclose(parts.terms["MA0139.2"], original.terms["MA0139.2"]))
+    True
+    >>> at_zero = response_curve(model, "MA0466.4", [0.0]).iloc[0]
+    >>> bool(np.allclose(parts.terms["MA0466.4"], at_zero))
+    True
     """
     _fitted(model)
     design = model.design_from_inputs(inputs)
@@ -156,11 +269,32 @@ def decompose_inputs(model, inputs: pd.DataFrame) -> Decomposition:
 def partial_responses(model, seqs, *, features=None) -> pd.DataFrame:
     """Logit-scale response of each motif and covariate on each sequence (no interactions).
 
+    Parameters
+    ----------
+    model : IQModel
+        A fitted model.
+    seqs : list of str or ndarray of int8, shape (n_seqs, ``seq_length_``)
+        Sequences of the model's training length.
+    features : DataFrame, optional
+        The covariates the model was fitted with, if any.
+
     Returns
     -------
     DataFrame, shape (n_seqs, n_motifs + n_covariates)
         ``sum over the variable's GLM columns of coefficient * feature value``; columns in
         model order. Interaction terms are left out (see :func:`decompose`).
+
+    Examples
+    --------
+    >>> from iqmodel import IQModel
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> data = make_planted_dataset(n_seqs=300, seq_length=100, n_motifs=2, random_state=0)
+    >>> model = IQModel(motif_db=data.truth.motifs, distill=False, filter=False,
+    ...                 verbose=0, random_state=0)
+    >>> model = model.fit(data.sequences, data.dap)
+    >>> responses = partial_responses(model, data.sequences[:4])
+    >>> responses.shape, responses.columns.tolist()[:3]
+    ((4, 19), ['MA0466.4', 'MA0139.2', 'gc_content'])
     """
     parts = decompose(model, seqs, features=features)
     keep = parts.kinds.index[parts.kinds != "interaction"]
@@ -191,6 +325,7 @@ def response_curve(model, variable: str, values=None) -> pd.Series:
     Parameters
     ----------
     model : IQModel
+        A fitted model.
     variable : str
         Motif or covariate name.
     values : array-like of float, optional
@@ -199,7 +334,31 @@ def response_curve(model, variable: str, values=None) -> pd.Series:
     Returns
     -------
     Series of float64
-        Index = ``values``; ``sum_f coefficient_f * f(value)`` on the logit scale.
+        Index = ``values`` (named ``"value"``), name = ``variable``;
+        ``sum_f coefficient_f * f(value)`` on the logit scale.
+
+    Raises
+    ------
+    ValueError
+        When ``variable`` is not a motif or covariate of the model.
+
+    Examples
+    --------
+    The planted effects are +3 for CEBPB and -2.5 for CTCF (``high-energy``): the fitted
+    curves rise and fall:
+
+    >>> from iqmodel import IQModel
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> data = make_planted_dataset(n_seqs=300, seq_length=100, n_motifs=2, random_state=0)
+    >>> model = IQModel(motif_db=data.truth.motifs, distill=False, filter=False,
+    ...                 sequence_features=False, verbose=0, random_state=0)
+    >>> model = model.fit(data.sequences, data.dap)
+    >>> cebpb = response_curve(model, "MA0466.4")
+    >>> len(cebpb), bool(cebpb.iloc[-1] - cebpb.iloc[0] > 2)
+    (101, True)
+    >>> ctcf = response_curve(model, "MA0139.2", [0.0, 10.0])
+    >>> bool(ctcf.iloc[1] - ctcf.iloc[0] < -1)
+    True
     """
     _fitted(model)
     values = np.linspace(0, 10, 101) if values is None else np.asarray(values, dtype=np.float64)
@@ -235,9 +394,29 @@ def window_weights(motif: Motif, length: int) -> np.ndarray:
     the motif's spatial frame, with the weight of the bin its start falls in; 0 elsewhere.
     Without a spatial profile every full window has weight 1.
 
+    Parameters
+    ----------
+    motif : Motif
+        The motif (its length, spatial profile and bin size).
+    length : int
+        Sequence length in bp.
+
     Returns
     -------
     ndarray of float64, shape (length,)
+        The spatial weight (unnormalised, as in ``motif.spatial``) of the window starting at
+        each position.
+
+    Examples
+    --------
+    A 3-bp motif on 10 bp: 8 full windows; with 3 bins of 2 bp the frame is ``[2, 8)``:
+
+    >>> from iqmodel.motifs import Motif
+    >>> plain = Motif("m", [[1, 0, 0, 0]] * 3)
+    >>> window_weights(plain, 10).tolist()
+    [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0]
+    >>> window_weights(plain.with_spatial([1.0, 2.0, 1.0], bin_size=2), 10).tolist()
+    [0.0, 0.0, 1.0, 1.0, 2.0, 2.0, 0.0, 0.0, 0.0, 0.0]
     """
     weights = np.zeros(length)
     if motif.spatial is None:
@@ -263,6 +442,7 @@ def local_contributions(model, seq, *, motifs=None) -> LocalContributions:
     Parameters
     ----------
     model : IQModel
+        A fitted model.
     seq : str
         One DNA sequence of any length.
     motifs : list of str, optional
@@ -271,6 +451,35 @@ def local_contributions(model, seq, *, motifs=None) -> LocalContributions:
     Returns
     -------
     LocalContributions
+        One row per position of ``seq``, one column per motif.
+
+    Raises
+    ------
+    ValueError
+        For an unknown motif name or an invalid sequence.
+
+    Examples
+    --------
+    A sequence with two planted CEBPB sites: the per-base attribution sums to the motif's
+    response at the sequence's energy relative to energy 0:
+
+    >>> import numpy as np
+    >>> from iqmodel import IQModel
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> data = make_planted_dataset(n_seqs=300, seq_length=100, n_motifs=2, random_state=0)
+    >>> model = IQModel(motif_db=data.truth.motifs, distill=False, filter=False,
+    ...                 sequence_features=False, verbose=0, random_state=0)
+    >>> model = model.fit(data.sequences, data.dap)
+    >>> sites = data.truth.sites
+    >>> sites[(sites["seq_index"] == 100) & (sites["motif"] == "MA0466.4")]["start"].tolist()
+    [29, 39]
+    >>> local = local_contributions(model, data.sequences[100], motifs=["MA0466.4"])
+    >>> local.energy.shape, int(local.energy["MA0466.4"].idxmax())
+    ((100, 1), 29)
+    >>> energy = model.transform([data.sequences[100]]).loc[0, "MA0466.4"]
+    >>> curve = response_curve(model, "MA0466.4", [0.0, energy])
+    >>> bool(np.isclose(local.per_base["MA0466.4"].sum(), curve.iloc[1] - curve.iloc[0]))
+    True
     """
     _fitted(model)
     seq = decode(encode([seq]))[0] if isinstance(seq, str) else decode(np.atleast_2d(seq))[0]
@@ -339,16 +548,31 @@ def drop_one_r2(model, seqs, dap, *, features=None) -> pd.DataFrame:
     Parameters
     ----------
     model : IQModel
+        A fitted model.
     seqs : list of str
+        Sequences of the model's training length.
     dap : array-like of float, shape (n_seqs,)
         Observed dAP of ``seqs`` (typically the training set).
     features : DataFrame, optional
+        The covariates the model was fitted with, if any.
 
     Returns
     -------
-    DataFrame
-        Columns ``motif``, ``r2_full``, ``r2_without``, ``delta_r2``; sorted by ``delta_r2``
-        descending.
+    DataFrame, shape (n_motifs, 4)
+        Columns ``motif``, ``r2_full``, ``r2_without``, ``delta_r2`` (squared Pearson r and
+        their difference); sorted by ``delta_r2`` descending.
+
+    Examples
+    --------
+    >>> from iqmodel import IQModel
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> data = make_planted_dataset(n_seqs=300, seq_length=100, n_motifs=2, random_state=0)
+    >>> model = IQModel(motif_db=data.truth.motifs, distill=False, filter=False,
+    ...                 sequence_features=False, verbose=0, random_state=0)
+    >>> model = model.fit(data.sequences, data.dap)
+    >>> table = drop_one_r2(model, data.sequences, data.dap)
+    >>> sorted(table["motif"]), bool((table["delta_r2"] > 0.2).all())
+    (['MA0139.2', 'MA0466.4'], True)
     """
     _fitted(model)
     inputs = model.transform(seqs, features=features)
@@ -381,8 +605,11 @@ def low_affinity_score(
     Parameters
     ----------
     model : IQModel
+        A fitted model.
     seqs : list of str
+        Sequences of the model's training length.
     dap : array-like of float, shape (n_seqs,)
+        Observed dAP of ``seqs``.
     site_threshold : float, default 5.0
         Normalised energy of a (weak) site.
     high_threshold : float, default 8.0
@@ -392,9 +619,29 @@ def low_affinity_score(
 
     Returns
     -------
-    DataFrame
+    DataFrame, shape (n_motifs, 6)
         Columns ``motif``, ``las`` (NaN when either group is empty), ``n_multi_low``,
-        ``n_single_high``, ``mean_multi_low``, ``mean_single_high``.
+        ``n_single_high``, ``mean_multi_low``, ``mean_single_high`` (dAP units).
+
+    Raises
+    ------
+    ValueError
+        Unless ``0 <= site_threshold < high_threshold <= 10``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from iqmodel import IQModel
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> data = make_planted_dataset(n_seqs=300, seq_length=100, n_motifs=2, random_state=0)
+    >>> model = IQModel(motif_db=data.truth.motifs, distill=False, filter=False,
+    ...                 sequence_features=False, verbose=0, random_state=0)
+    >>> model = model.fit(data.sequences, data.dap)
+    >>> las = low_affinity_score(model, data.sequences[:100], data.dap[:100],
+    ...                          motifs=["MA0139.2"])
+    >>> row = las.iloc[0]
+    >>> bool(np.isclose(row["las"], row["mean_multi_low"] - row["mean_single_high"]))
+    True
     """
     _fitted(model)
     if not 0 <= site_threshold < high_threshold <= 10:
@@ -444,9 +691,23 @@ def name_motifs(motifs, database="jaspar2024", *, bits_threshold: float = 0.1) -
 
     Returns
     -------
-    DataFrame
+    DataFrame, shape (n_motifs, 6)
         The columns of :func:`iqmodel.motifs.best_matches`; a similarity below ~0.7 is a weak
         match.
+
+    Raises
+    ------
+    ValueError
+        When ``motifs`` is empty or not motifs.
+
+    Examples
+    --------
+    >>> from iqmodel.io import load_motif_db
+    >>> database = load_motif_db("jaspar2024")[:10]
+    >>> learned = database[1].reverse_complement().renamed("learned")
+    >>> table = name_motifs([learned], database)
+    >>> table.loc[0, ["motif", "match", "match_alt_name", "strand"]].tolist()
+    ['learned', 'MA0069.1', 'PAX6', '-']
     """
     if hasattr(motifs, "motifs_"):
         motifs = motifs.motifs_

@@ -62,11 +62,28 @@ def is_constant(values) -> np.ndarray:
 
     Parameters
     ----------
-    values : array-like, shape (n,) or (n, k)
+    values : array-like of float, shape (n,) or (n, k)
+        A vector or the columns to test.
 
     Returns
     -------
-    ndarray of bool, shape (k,) (shape (1,) for a vector)
+    ndarray of bool, shape (k,)
+        True where the column's root-mean-square deviation is at most
+        ``CONSTANT_TOLERANCE`` times its largest magnitude; shape (1,) for a vector.
+
+    Raises
+    ------
+    ValueError
+        When ``values`` has more than two dimensions.
+
+    Examples
+    --------
+    Rounding residue does not make a column vary:
+
+    >>> import numpy as np
+    >>> values = np.array([[1.0, 2.0], [1.0, 3.0], [1.0 + 1e-14, 4.0]])
+    >>> is_constant(values).tolist()
+    [True, False]
     """
     return _centred(_scaled(_as_matrix(values, "values")))[1] == 0
 
@@ -76,12 +93,28 @@ def column_correlations(matrix, y) -> np.ndarray:
 
     Parameters
     ----------
-    matrix : array-like, shape (n, k)
-    y : array-like, shape (n,)
+    matrix : array-like of float, shape (n, k)
+        The columns to correlate (a vector is one column).
+    y : array-like of float, shape (n,)
+        The vector to correlate them with.
 
     Returns
     -------
-    ndarray of float64, shape (k,), in [-1, 1]
+    ndarray of float64, shape (k,)
+        Pearson r of each column with ``y``, in [-1, 1]; 0 for a constant column (or all 0
+        for a constant ``y``).
+
+    Raises
+    ------
+    ValueError
+        When ``y`` is not a vector of ``n`` values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> matrix = np.array([[1.0, 3.0, 5.0], [2.0, 2.0, 5.0], [3.0, 1.0, 5.0]])
+    >>> column_correlations(matrix, [1.0, 2.0, 3.0]).round(6).tolist()
+    [1.0, -1.0, 0.0]
     """
     matrix = _as_matrix(matrix, "matrix")
     y = _as_matrix(y, "y")
@@ -100,11 +133,25 @@ def correlation_matrix(matrix) -> np.ndarray:
 
     Parameters
     ----------
-    matrix : array-like, shape (n, k)
+    matrix : array-like of float, shape (n, k)
+        Observations in rows, variables in columns.
 
     Returns
     -------
-    ndarray of float64, shape (k, k), symmetric, ones on the diagonal
+    ndarray of float64, shape (k, k)
+        Symmetric, in [-1, 1], ones on the diagonal (also for constant columns).
+
+    Raises
+    ------
+    ValueError
+        When ``matrix`` has more than two dimensions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> matrix = np.array([[1.0, 3.0, 5.0], [2.0, 2.0, 5.0], [3.0, 1.0, 5.0]])
+    >>> correlation_matrix(matrix).round(6).tolist()
+    [[1.0, -1.0, 0.0], [-1.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
     """
     centred, norms = _centred(_scaled(_as_matrix(matrix, "matrix")))
     unit = np.divide(centred, norms, out=np.zeros_like(centred), where=norms > 0)
@@ -114,12 +161,56 @@ def correlation_matrix(matrix) -> np.ndarray:
 
 
 def pearson_r(y, prediction) -> float:
-    """Pearson correlation of two vectors; 0 when either is constant."""
+    """Pearson correlation of two vectors; 0 when either is constant.
+
+    Parameters
+    ----------
+    y : array-like of float, shape (n,)
+        Observed values.
+    prediction : array-like of float, shape (n,)
+        Predicted values.
+
+    Returns
+    -------
+    float
+        Pearson r in [-1, 1].
+
+    Raises
+    ------
+    ValueError
+        When the two differ in length.
+
+    Examples
+    --------
+    >>> round(pearson_r([1.0, 2.0, 3.0], [2.0, 4.0, 6.0]), 6)
+    1.0
+    >>> pearson_r([1.0, 2.0, 3.0], [5.0, 5.0, 5.0])
+    0.0
+    """
     return float(column_correlations(_as_matrix(prediction, "prediction"), y)[0])
 
 
 def pearson_r2(y, prediction) -> float:
-    """Squared Pearson correlation of two vectors; 0 when either is constant."""
+    """Squared Pearson correlation of two vectors; 0 when either is constant.
+
+    Parameters
+    ----------
+    y : array-like of float, shape (n,)
+        Observed values.
+    prediction : array-like of float, shape (n,)
+        Predicted values.
+
+    Returns
+    -------
+    float
+        ``pearson_r(y, prediction) ** 2``, in [0, 1]; unlike :func:`r2_score` it ignores
+        the scale and offset of ``prediction``.
+
+    Examples
+    --------
+    >>> round(pearson_r2([1.0, 2.0, 3.0], [-10.0, -20.0, -30.0]), 6)
+    1.0
+    """
     return pearson_r(y, prediction) ** 2
 
 
@@ -128,13 +219,31 @@ def r2_score(y, prediction) -> float:
 
     Parameters
     ----------
-    y, prediction : array-like of float, shape (n,)
+    y : array-like of float, shape (n,)
+        Observed values.
+    prediction : array-like of float, shape (n,)
+        Predicted values.
 
     Returns
     -------
     float
-        NaN when ``y`` is constant (R^2 is undefined). Computed on values scaled by the
-        spread of ``y``, so targets of any magnitude give a finite answer.
+        At most 1 (negative for a prediction worse than the mean); NaN when ``y`` is
+        constant or empty (R^2 is undefined). Computed on values scaled by the spread of
+        ``y``, so targets of any magnitude give a finite answer.
+
+    Raises
+    ------
+    ValueError
+        When ``y`` and ``prediction`` differ in shape.
+
+    Examples
+    --------
+    ``SS_res = 1`` and ``SS_tot = 2``:
+
+    >>> r2_score([1.0, 2.0, 3.0], [1.0, 2.0, 4.0])
+    0.5
+    >>> r2_score([1.0, 1.0], [1.0, 2.0])
+    nan
     """
     y = np.asarray(y, dtype=np.float64).ravel()
     prediction = np.asarray(prediction, dtype=np.float64).ravel()

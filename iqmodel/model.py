@@ -26,7 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 from iqmodel._validation import check_features, check_target
 from iqmodel.additional_features import FeatureScaler, sequence_features
 from iqmodel.energy import EnergyNormalizer, compute_energies
-from iqmodel.exceptions import IQModelWarning
+from iqmodel.exceptions import IQModelWarning, check_memory
 from iqmodel.glm import DEFAULT_LAMBDA, GLMFit
 from iqmodel.interactions import InteractionSet, select_interactions
 from iqmodel.io import model_file
@@ -42,7 +42,9 @@ from iqmodel.pipeline import (
     fit_response_glm,
     name_distilled_motifs,
     screen_database,
+    screen_memory,
     select_motifs,
+    selection_memory,
 )
 from iqmodel.prego import calculate_bins
 from iqmodel.sampling import order_keys, stage_seeds
@@ -109,14 +111,18 @@ class IQModel(RegressorMixin, BaseEstimator):
     interactions : bool, default False
         Add pairwise interaction terms (spec 7.12).
     interaction_threshold : float, default 0.01
+        Least ``|coef|`` of an input to anchor interactions
+        (:func:`iqmodel.interactions.select_interactions`).
     max_interactions : int, optional
-        Cap on interaction terms (default ``10 * number of features``).
+        Cap on interaction terms (default 10 per motif and per covariate other than the
+        dinucleotide frequencies).
     glm_lambda : float or "cv", default "cv"
         Lasso penalty. ``"cv"``: chosen by cross-validation of the held-out log-loss, for the
         second selection fit (3 folds) and the final GLM (5 folds); the first selection fit
         uses the reference 1e-5. A number: that penalty for every fit (1e-5 reproduces the R
         reference, spec 5, and overfits sets of a few thousand peaks).
     solver : {"auto", "glmnet", "glum"}, default "auto"
+        GLM solver (:func:`iqmodel.glm.fit_logistic_lasso`).
     random_state : int, Generator or None
         Seeds the cross-validation folds, the filter sample and PREGO. Folds and samples are
         drawn in a canonical order of the rows (by sequence), so the model does not depend on
@@ -128,45 +134,100 @@ class IQModel(RegressorMixin, BaseEstimator):
 
     Attributes
     ----------
-    motifs_ : list of Motif
-        The model's motifs, in model order; names are unique and differ from covariates.
-    motif_names_ : DataFrame
+    motifs_ : list of Motif, length n_motifs
+        The model's motifs, in model order (after the filter); names are unique and differ
+        from covariates. Distilled motifs carry a spatial profile.
+    motif_names_ : DataFrame, shape (n_named, 5)
         How each motif got its name: ``motif``, ``seed``, ``match``, ``similarity``,
-        ``named_by`` (see :class:`iqmodel.pipeline.Naming`).
-    distilled_features_ : DataFrame
+        ``named_by`` (see :class:`iqmodel.pipeline.Naming`; ``"given"`` after
+        :meth:`fit_with_motifs`). One row per distilled motif, including motifs the filter
+        removed afterwards.
+    distilled_features_ : DataFrame, shape (n_selected, 5)
         The selected database motifs of each cluster: ``cluster``, ``motif`` (the final name),
-        ``seed``, ``member``, ``beta``.
+        ``seed``, ``member``, ``beta`` (selection coefficient); empty after
+        :meth:`fit_with_motifs`. Clusters whose motif the filter removed stay listed.
     energy_normalizer_ : EnergyNormalizer
-        Per-motif constants of the [0, 10] energy scale.
+        Per-motif constants of the [0, 10] energy scale, fitted on the raw energies of
+        ``background_seqs`` (default the training sequences); ``reference_log2_`` etc. of
+        shape (n_motifs,).
     feature_scaler_ : FeatureScaler or None
-        [0, 10] scaling of the covariates (sequence features and ``features``).
+        [0, 10] scaling of the n_covariates covariates (the 17 sequence features when
+        ``sequence_features=True``, then the ``features`` columns); None without covariates.
     interactions_ : InteractionSet or None
+        The interaction terms (``interactions=True``; possibly empty), else None.
     glm_ : GLMFit
-        The response GLM.
-    design_columns_ : DataFrame
+        The response GLM; ``glm_.coef`` has shape (n_columns,).
+    design_columns_ : DataFrame, shape (n_columns, 6)
         One row per GLM column: ``column``, ``term``, ``kind`` (``"motif"``, ``"feature"``,
-        ``"interaction"``), ``response``, ``term1``, ``term2``.
-    feature_names_ : list of str
+        ``"interaction"``), ``response``, ``term1``, ``term2``. ``n_columns`` is
+        ``4 * (n_motifs + n_covariates) + n_interactions`` (``n_motifs + n_covariates +
+        n_interactions`` with ``response_bases=False``).
+    feature_names_ : list of str, length n_columns
         GLM column names (``design_columns_["column"]``).
     lambda_path_ : DataFrame or None
-        Cross-validation table of the final penalty (``glm_lambda="cv"``).
+        Cross-validation table of the final penalty, shape (12, 3) with columns ``lambda``,
+        ``mean_loss``, ``se_loss`` (``glm_lambda="cv"``); None for a fixed penalty or a
+        loaded model.
     filter_report_ : DataFrame or None
-        Bits, added R^2 and removal reason of each motif (``filter=True``).
-    y_min_, y_range_ : float
-        dAP scale: ``predict = y_min_ + y_range_ * sigmoid(logit)``.
+        Shape (n_distilled, 4): ``motif``, ``bits``, ``added_r2``, ``removed``
+        (``""``, ``"bits"``, ``"r2"``) of each motif before the filter (``filter=True``);
+        None with ``filter=False``.
+    y_min_ : float
+        Smallest training dAP.
+    y_range_ : float
+        Training dAP range (> 0): ``predict = y_min_ + y_range_ * sigmoid(logit)``.
     seq_length_ : int
         Training sequence length (bp); ``predict`` requires it.
     n_features_in_ : int
-        Number of user covariates (``features``) seen in fit.
-    feature_names_in_ : ndarray of str or None
+        Number of user covariates (``features`` columns) seen in fit; 0 without.
+    feature_names_in_ : ndarray of object (str), shape (``n_features_in_``,), or None
+        Names of the ``features`` columns; None without ``features``.
     train_r2_ : float
-        R^2 on the training rows.
+        R^2 of the predictions on the training rows (NaN for a loaded model without it).
+    coef_ : DataFrame, shape (n_columns, 5)
+        Tidy coefficients (a property): ``feature``, ``variable``, ``kind``, ``response``,
+        ``coefficient``.
+
+    See Also
+    --------
+    iqmodel.MultiIQModel : Several trajectories with shared motifs.
+    iqmodel.interpret : Decompositions and per-base contributions of a fitted model.
 
     Notes
     -----
     Inputs are matched by position, as in scikit-learn: the index of a pandas ``dap`` or
     ``features`` is not used to align rows (two pandas objects with different indexes are
     an error).
+
+    Examples
+    --------
+    Sequences with CEBPB (+) and CTCF (-) sites planted, a database of 30 decoys plus the
+    two planted PWMs; a small model recovers both motifs (about 2 s):
+
+    >>> from iqmodel import IQModel
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> from iqmodel.io import load_motif_db
+    >>> data = make_planted_dataset(n_seqs=400, seq_length=100, n_motifs=2, random_state=0)
+    >>> planted = [m.with_spatial(None, None) for m in data.truth.motifs]
+    >>> database = load_motif_db("jaspar2024")[:30] + planted
+    >>> model = IQModel(motif_db=database, n_motifs=2, min_cor=0.2, motif_length=10,
+    ...                 sequence_features=False, verbose=0, random_state=0)
+    >>> model = model.fit(data.sequences[:300], data.dap[:300])
+    >>> [motif.label for motif in model.motifs_]
+    ['MA0466.4 (CEBPB)', 'MA0139.2 (CTCF)']
+    >>> bool(model.score(data.sequences[300:], data.dap[300:]) > 0.7)
+    True
+    >>> model.predict(data.sequences[300:305]).shape
+    (5,)
+
+    The fitted attributes:
+
+    >>> len(model.feature_names_), model.design_columns_.shape, model.coef_.shape
+    (8, (8, 6), (8, 5))
+    >>> model.seq_length_, model.n_features_in_, model.feature_scaler_ is None
+    (100, 0, True)
+    >>> model.lambda_path_.shape, model.filter_report_["removed"].tolist()
+    ((12, 3), ['', ''])
     """
 
     def __init__(
@@ -232,7 +293,25 @@ class IQModel(RegressorMixin, BaseEstimator):
         validate_params(IQMODEL_PARAMETERS, self.get_params(deep=False), type(self).__name__)
 
     def load_database(self) -> list[Motif]:
-        """The motifs of ``motif_db`` as a list; repeated names are an error."""
+        """The motifs of ``motif_db`` as a list; repeated names are an error.
+
+        Returns
+        -------
+        list of Motif
+            ``motif_db`` itself (as a list) when it is a list of motifs, else the loaded
+            database (:func:`iqmodel.io.load_motif_db`).
+
+        Raises
+        ------
+        ValueError
+            When a loaded database repeats a motif name, or cannot be loaded.
+
+        Examples
+        --------
+        >>> database = IQModel(motif_db="jaspar2024").load_database()
+        >>> len(database), database[0].label
+        (879, 'MA0004.1 (Arnt)')
+        """
         if isinstance(self.motif_db, (list, tuple)):
             return list(self.motif_db)
         from iqmodel.io import load_motif_db
@@ -248,9 +327,34 @@ class IQModel(RegressorMixin, BaseEstimator):
         return database
 
     def check_training_shape(self, codes: np.ndarray, database: list[Motif]) -> None:
-        """Raise for training sequences no model can be fitted on, before any expensive work:
-        too few rows, sequences shorter than every motif, bins or ``motif_length`` that do not
-        fit. ``codes`` is an int8 array (n_seqs, length)."""
+        """Raise for training sequences no model can be fitted on, before any expensive work.
+
+        Checks for too few rows, sequences shorter than every motif, and bins or
+        ``motif_length`` that do not fit.
+
+        Parameters
+        ----------
+        codes : ndarray of int8, shape (n_seqs, length)
+            The encoded training sequences.
+        database : list of Motif
+            The motif database (non-empty).
+
+        Raises
+        ------
+        ValueError
+            Naming the problem and the fix.
+
+        Examples
+        --------
+        >>> from iqmodel.motifs import Motif
+        >>> from iqmodel.seq import encode
+        >>> model = IQModel()
+        >>> model.check_training_shape(encode(["ACGT" * 50] * 10), [Motif("A", [[1, 0, 0, 0]])])
+        >>> model.check_training_shape(encode(["ACGT"] * 3), [Motif("A", [[1, 0, 0, 0]])])
+        Traceback (most recent call last):
+        ...
+        ValueError: fit got 3 sequences; the model needs at least 5 (the lasso penalty is ...
+        """
         n, length = codes.shape
         if self.glm_lambda == "cv" and n < _MIN_CV_ROWS:
             raise ValueError(
@@ -282,14 +386,45 @@ class IQModel(RegressorMixin, BaseEstimator):
                 )
 
     def covariate_names(self, features: pd.DataFrame | None) -> list[str]:
-        """Names of the per-peak covariates: the sequence features (when enabled), then the
-        columns of ``features``."""
+        """Names of the per-peak covariates: the sequence features, then ``features``.
+
+        Parameters
+        ----------
+        features : DataFrame or None
+            The user covariates.
+
+        Returns
+        -------
+        list of str
+            ``gc_content`` and the 16 dinucleotides (when ``sequence_features``), then the
+            columns of ``features``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> names = IQModel().covariate_names(pd.DataFrame({"H3K27ac": [1.0]}))
+        >>> len(names), names[:2], names[-1]
+        (18, ['gc_content', 'AA'], 'H3K27ac')
+        >>> IQModel(sequence_features=False).covariate_names(None)
+        []
+        """
         names = list(sequence_features(["A"]).columns) if self.sequence_features else []
         return names + ([] if features is None else list(features.columns))
 
     def distillation_options(self) -> dict:
-        """Keyword arguments of :func:`iqmodel.pipeline.distill_clusters` set by this model's
-        parameters (all but ``random_state``)."""
+        """Keyword arguments of :func:`iqmodel.pipeline.distill_clusters` set by this model.
+
+        Returns
+        -------
+        dict
+            ``distill``, ``motif_length``, ``n_bins``, ``bin_size``,
+            ``kmer_sequence_length``, ``n_jobs`` and ``verbose`` (all but ``random_state``).
+
+        Examples
+        --------
+        >>> IQModel(motif_length=12).distillation_options()["motif_length"]
+        12
+        """
         return dict(
             distill=self.distill,
             motif_length=self.motif_length,
@@ -301,8 +436,24 @@ class IQModel(RegressorMixin, BaseEstimator):
         )
 
     def naming_options(self, features: pd.DataFrame | None) -> dict:
-        """Keyword arguments of :func:`iqmodel.pipeline.name_distilled_motifs` set by this
-        model's parameters; covariate names (see :meth:`covariate_names`) are reserved."""
+        """Keyword arguments of :func:`iqmodel.pipeline.name_distilled_motifs` set by this model.
+
+        Parameters
+        ----------
+        features : DataFrame or None
+            The user covariates, whose names are reserved.
+
+        Returns
+        -------
+        dict
+            ``min_similarity``, ``rename`` and ``reserved`` (the :meth:`covariate_names`).
+
+        Examples
+        --------
+        >>> options = IQModel(rename_min_similarity=0.8).naming_options(None)
+        >>> options["min_similarity"], options["rename"], len(options["reserved"])
+        (0.8, True, 17)
+        """
         return dict(
             min_similarity=self.rename_min_similarity,
             rename=self.rename_motifs,
@@ -340,9 +491,28 @@ class IQModel(RegressorMixin, BaseEstimator):
     # ------------------------------------------------------------------ features
 
     def covariate_frame(self, codes: np.ndarray, features: pd.DataFrame | None):
-        """Unscaled covariates of int8 sequences ``codes`` (n_seqs, length): the sequence
-        features (when enabled) beside ``features``; a DataFrame (n_seqs, n_covariates), or
-        None when the model has none."""
+        """Unscaled covariates of sequences: the sequence features beside ``features``.
+
+        Parameters
+        ----------
+        codes : ndarray of int8, shape (n_seqs, length)
+            Encoded sequences.
+        features : DataFrame or None
+            User covariates, one row per sequence (index reset to match).
+
+        Returns
+        -------
+        DataFrame of float64, shape (n_seqs, n_covariates), or None
+            The sequence features (when ``sequence_features``) then ``features``; None when
+            the model has no covariate.
+
+        Examples
+        --------
+        >>> from iqmodel.seq import encode
+        >>> frame = IQModel().covariate_frame(encode(["ACGT", "GGCC"]), None)
+        >>> frame.shape, frame["gc_content"].tolist()
+        ((2, 17), [0.5, 1.0])
+        """
         parts = []
         if self.sequence_features:
             parts.append(sequence_features(codes).reset_index(drop=True))
@@ -395,7 +565,25 @@ class IQModel(RegressorMixin, BaseEstimator):
 
         Returns
         -------
-        self
+        self : IQModel
+            The fitted model.
+
+        Raises
+        ------
+        iqmodel.parameters.InvalidParameterError
+            For an invalid parameter (a ValueError and a TypeError).
+        ValueError
+            For invalid or too few sequences, a constant ``dap``, mismatched lengths,
+            names that collide, or bins that do not fit the sequences.
+
+        Warns
+        -----
+        IQModelWarning
+            When the fitted model is constant (the lasso kept no varying feature).
+
+        See Also
+        --------
+        fit_with_motifs : Fit the response part on given motifs only.
         """
         self._validate_params()
         codes, dap, features, background = self._fit_inputs(seqs, dap, features, background_seqs)
@@ -407,6 +595,12 @@ class IQModel(RegressorMixin, BaseEstimator):
         keys = order_keys(codes, dap)
         y01 = (dap - self.y_min_) / self.y_range_
 
+        n, length = codes.shape
+        check_memory(
+            screen_memory(n, length, len(database), self.n_motifs),
+            f"the database screen of {n:,} peaks x {len(database):,} motifs",
+            "fit on fewer peaks, or on a machine with more memory",
+        )
         screen = screen_database(
             codes,
             dap,
@@ -415,6 +609,12 @@ class IQModel(RegressorMixin, BaseEstimator):
             n_wanted=self.n_motifs,
             n_jobs=self.n_jobs,
             progress=self.verbose > 0,
+        )
+        check_memory(
+            selection_memory(n, len(screen.candidates)),
+            f"the lasso selection on {len(screen.candidates):,} screened motifs x {n:,} peaks",
+            f"raise min_cor (now {self.min_cor:g}) so that fewer motifs pass the screen, or fit "
+            "on fewer peaks",
         )
         scaled = self._fit_covariates(codes, features)
         selection = select_motifs(
@@ -463,15 +663,44 @@ class IQModel(RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        seqs, dap, features, background_seqs
+        seqs : list of str or int8 array (n_seqs, length)
+            As in :meth:`fit`.
+        dap : array-like (n_seqs,)
             As in :meth:`fit`.
         motifs : list of Motif
             The model's motifs, with unique names (e.g. shared motifs of several
             trajectories, or ``other_model.motifs_``).
+        features : DataFrame or array (n_seqs, n_features), optional
+            As in :meth:`fit`.
+        background_seqs : list of str or int8 array, optional
+            As in :meth:`fit`.
 
         Returns
         -------
-        self
+        self : IQModel
+            The fitted model; ``motif_names_["named_by"]`` is ``"given"`` and
+            ``distilled_features_`` is empty.
+
+        Raises
+        ------
+        TypeError
+            When ``motifs`` is not a non-empty list of Motif objects.
+        ValueError
+            For repeated motif names, motifs longer than the sequences, or invalid inputs
+            (see :meth:`fit`).
+
+        Examples
+        --------
+        The planted motifs themselves, with their true spatial profiles (0.1 s):
+
+        >>> from iqmodel.datasets import make_planted_dataset
+        >>> data = make_planted_dataset(n_seqs=300, seq_length=100, n_motifs=2, random_state=0)
+        >>> model = IQModel(verbose=0, random_state=0)
+        >>> model = model.fit_with_motifs(data.sequences, data.dap, data.truth.motifs)
+        >>> model.motif_names_["named_by"].tolist(), len(model.distilled_features_)
+        (['given', 'given'], 0)
+        >>> len(model.feature_names_), bool(model.train_r2_ > 0.9)
+        (76, True)
         """
         self._validate_params()
         codes, dap, features, background = self._fit_inputs(seqs, dap, features, background_seqs)
@@ -623,15 +852,35 @@ class IQModel(RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        seqs : list of str or int8 array (n_seqs, seq_length_)
-        features : DataFrame or array (n_seqs, n_features_in_), optional
+        seqs : list of str or int8 array (n_seqs, ``seq_length_``)
+            Sequences of the training length.
+        features : DataFrame or array (n_seqs, ``n_features_in_``), optional
             The covariates the model was fitted with, matched by position.
 
         Returns
         -------
         DataFrame of float64, shape (n_seqs, n_motifs + n_covariates)
             Normalised motif energies (columns named by motif) followed by the scaled
-            sequence features and covariates.
+            sequence features and covariates, all on [0, 10].
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before fit.
+        ValueError
+            For sequences of another length, or missing ``features``.
+
+        Examples
+        --------
+        >>> from iqmodel.datasets import make_planted_dataset
+        >>> data = make_planted_dataset(n_seqs=300, seq_length=100, n_motifs=2, random_state=0)
+        >>> model = IQModel(verbose=0, random_state=0)
+        >>> model = model.fit_with_motifs(data.sequences, data.dap, data.truth.motifs)
+        >>> inputs = model.transform(data.sequences[:4])
+        >>> inputs.shape, inputs.columns.tolist()[:3]
+        ((4, 19), ['MA0466.4', 'MA0139.2', 'gc_content'])
+        >>> bool(((inputs >= 0) & (inputs <= 10)).all().all())
+        True
         """
         check_is_fitted(self, "glm_")
         codes = self._check_prediction_codes(seqs)
@@ -651,6 +900,11 @@ class IQModel(RegressorMixin, BaseEstimator):
     def design_from_inputs(self, inputs: pd.DataFrame) -> pd.DataFrame:
         """GLM design of model inputs (:meth:`transform` output), in GLM column order.
 
+        Parameters
+        ----------
+        inputs : DataFrame, shape (n_seqs, n_motifs + n_covariates)
+            Model inputs on [0, 10], as :meth:`transform` returns them (possibly edited).
+
         Returns
         -------
         DataFrame of float64, shape (n_seqs, n_columns)
@@ -660,27 +914,108 @@ class IQModel(RegressorMixin, BaseEstimator):
         return self._design(inputs).matrix[self.feature_names_]
 
     def design_matrix(self, seqs, *, features=None) -> pd.DataFrame:
-        """GLM design of sequences: :meth:`design_from_inputs` of :meth:`transform`."""
+        """GLM design of sequences: :meth:`design_from_inputs` of :meth:`transform`.
+
+        Parameters
+        ----------
+        seqs : list of str or int8 array (n_seqs, ``seq_length_``)
+            Sequences of the training length.
+        features : DataFrame or array (n_seqs, ``n_features_in_``), optional
+            The covariates the model was fitted with.
+
+        Returns
+        -------
+        DataFrame of float64, shape (n_seqs, n_columns)
+            Columns ``feature_names_``.
+        """
         return self.design_from_inputs(self.transform(seqs, features=features))
 
     def decision_function(self, seqs, *, features=None) -> np.ndarray:
-        """The linear predictor (logit) of each sequence, shape (n_seqs,)."""
+        """The linear predictor (logit) of each sequence, shape (n_seqs,).
+
+        Parameters
+        ----------
+        seqs : list of str or int8 array (n_seqs, ``seq_length_``)
+            Sequences of the training length.
+        features : DataFrame or array (n_seqs, ``n_features_in_``), optional
+            The covariates the model was fitted with.
+
+        Returns
+        -------
+        ndarray of float64, shape (n_seqs,)
+            ``glm_.intercept + design @ glm_.coef`` (logit scale).
+        """
         design = self.design_matrix(seqs, features=features)
         if len(design) == 0:
             return np.empty(0)
         return self.glm_.decision_function(design.to_numpy())
 
     def logit_to_dap(self, logit) -> np.ndarray:
-        """Map logits to the dAP scale: ``y_min_ + y_range_ * sigmoid(logit)``."""
+        """Map logits to the dAP scale: ``y_min_ + y_range_ * sigmoid(logit)``.
+
+        Parameters
+        ----------
+        logit : float or array-like of float
+            Linear predictors, any shape.
+
+        Returns
+        -------
+        ndarray of float64
+            The dAP values, in ``(y_min_, y_min_ + y_range_)``, same shape as ``logit``.
+
+        Examples
+        --------
+        Logit 0 is the middle of the training dAP range:
+
+        >>> import numpy as np
+        >>> from iqmodel.datasets import make_planted_dataset
+        >>> data = make_planted_dataset(n_seqs=300, seq_length=100, n_motifs=2, random_state=0)
+        >>> model = IQModel(verbose=0, random_state=0)
+        >>> model = model.fit_with_motifs(data.sequences, data.dap, data.truth.motifs)
+        >>> middle = (data.dap.min() + data.dap.max()) / 2
+        >>> bool(np.isclose(model.logit_to_dap(0.0), middle))
+        True
+        >>> logits = model.decision_function(data.sequences[:3])
+        >>> bool(np.allclose(model.logit_to_dap(logits), model.predict(data.sequences[:3])))
+        True
+        """
         check_is_fitted(self, "glm_")
         return self.y_min_ + self.y_range_ * expit(np.asarray(logit, dtype=np.float64))
 
     def predict(self, seqs, *, features=None) -> np.ndarray:
-        """Predicted dAP for each sequence, shape (n_seqs,)."""
+        """Predicted dAP for each sequence, shape (n_seqs,).
+
+        Parameters
+        ----------
+        seqs : list of str or int8 array (n_seqs, ``seq_length_``)
+            Sequences of the training length.
+        features : DataFrame or array (n_seqs, ``n_features_in_``), optional
+            The covariates the model was fitted with.
+
+        Returns
+        -------
+        ndarray of float64, shape (n_seqs,)
+            ``logit_to_dap(decision_function(seqs))``, on the scale of the training dAP.
+        """
         return self.logit_to_dap(self.decision_function(seqs, features=features))
 
     def score(self, seqs, dap, *, features=None) -> float:
-        """Coefficient of determination R^2 of the predictions."""
+        """Coefficient of determination R^2 of the predictions.
+
+        Parameters
+        ----------
+        seqs : list of str or int8 array (n_seqs, ``seq_length_``)
+            Sequences of the training length.
+        dap : array-like of float, shape (n_seqs,)
+            Observed dAP (not constant).
+        features : DataFrame or array (n_seqs, ``n_features_in_``), optional
+            The covariates the model was fitted with.
+
+        Returns
+        -------
+        float
+            R^2 (:func:`iqmodel.metrics.r2_score`), at most 1.
+        """
         check_is_fitted(self, "glm_")
         codes = self._check_prediction_codes(seqs)
         dap = check_target(dap, len(codes), allow_constant=False)
@@ -688,8 +1023,11 @@ class IQModel(RegressorMixin, BaseEstimator):
 
     @property
     def coef_(self) -> pd.DataFrame:
-        """Tidy coefficients: feature (GLM column), variable (its term), kind, response,
-        coefficient."""
+        """Tidy coefficients, DataFrame of shape (n_columns, 5).
+
+        Columns ``feature`` (GLM column), ``variable`` (its term), ``kind``, ``response`` and
+        ``coefficient`` (logit scale, per unit of the response feature).
+        """
         check_is_fitted(self, "glm_")
         columns = self.design_columns_
         return pd.DataFrame(
@@ -703,13 +1041,45 @@ class IQModel(RegressorMixin, BaseEstimator):
         )
 
     def report(self, seqs, dap, **kwargs):
-        """The model report figure: one row per motif (see :func:`iqmodel.plot.report`)."""
+        """The model report figure: one row per motif (see :func:`iqmodel.plot.report`).
+
+        Parameters
+        ----------
+        seqs : list of str
+            Sequences of the training length (e.g. the training set).
+        dap : array-like of float, shape (n_seqs,)
+            Their observed dAP.
+        **kwargs
+            Passed to :func:`iqmodel.plot.report`.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The report figure.
+        """
         from iqmodel.plot import report
 
         return report(self, seqs, dap, **kwargs)
 
     def summary(self) -> str:
-        """A short text description of the fitted model."""
+        """A short text description of the fitted model.
+
+        Returns
+        -------
+        str
+            Counts of motifs, GLM features and interactions, the training R^2, and one line
+            per motif (label, consensus, sum of ``|coefficient|``).
+
+        Examples
+        --------
+        >>> from iqmodel.datasets import make_planted_dataset
+        >>> data = make_planted_dataset(n_seqs=300, seq_length=100, n_motifs=2, random_state=0)
+        >>> model = IQModel(verbose=0, random_state=0)
+        >>> model = model.fit_with_motifs(data.sequences, data.dap, data.truth.motifs)
+        >>> lines = model.summary().splitlines()
+        >>> lines[0].split(" (")[0], len(lines)
+        ('IQModel: 2 motifs, 76 GLM features', 4)
+        """
         check_is_fitted(self, "glm_")
         coef = self.coef_
         lines = [
@@ -733,6 +1103,23 @@ class IQModel(RegressorMixin, BaseEstimator):
         -------
         dict
             See :mod:`iqmodel.io.model_file` for the layout.
+
+        Examples
+        --------
+        The document rebuilds the same model (:meth:`from_dict`):
+
+        >>> import numpy as np
+        >>> from iqmodel.datasets import make_planted_dataset
+        >>> data = make_planted_dataset(n_seqs=300, seq_length=100, n_motifs=2, random_state=0)
+        >>> model = IQModel(verbose=0, random_state=0)
+        >>> model = model.fit_with_motifs(data.sequences, data.dap, data.truth.motifs)
+        >>> document = model.to_dict()
+        >>> [m["name"] for m in document["motifs"]], document["seq_length"]
+        (['MA0466.4', 'MA0139.2'], 100)
+        >>> copy = IQModel.from_dict(document)
+        >>> seqs = data.sequences[:5]
+        >>> bool(np.array_equal(copy.predict(seqs), model.predict(seqs)))
+        True
         """
         check_is_fitted(self, "glm_")
         self._validate_params()
@@ -794,6 +1181,16 @@ class IQModel(RegressorMixin, BaseEstimator):
     @classmethod
     def from_dict(cls, document: dict) -> IQModel:
         """Rebuild a fitted model from :meth:`to_dict` output, validating every field.
+
+        Parameters
+        ----------
+        document : dict
+            A model document (:meth:`to_dict`, or a model file's content).
+
+        Returns
+        -------
+        IQModel
+            The fitted model (``lambda_path_`` is None).
 
         Raises
         ------
@@ -911,13 +1308,30 @@ class IQModel(RegressorMixin, BaseEstimator):
         return model
 
     def save(self, path) -> None:
-        """Write the fitted model to a JSON model file atomically (see io.model_file)."""
+        """Write the fitted model to a JSON model file atomically (see io.model_file).
+
+        Parameters
+        ----------
+        path : str or Path
+            File to write (replaced if it exists); read it back with :func:`load_model`.
+        """
         model_file.write_model_document(self.to_dict(), path)
 
 
 def load_model(path):
-    """Read a model written by :meth:`IQModel.save` or :meth:`iqmodel.MultiIQModel.save`
-    (an :class:`IQModel` or a :class:`~iqmodel.MultiIQModel`); every field is validated on load.
+    """Read a model written by :meth:`IQModel.save` or :meth:`iqmodel.MultiIQModel.save`.
+
+    Every field is validated on load.
+
+    Parameters
+    ----------
+    path : str or Path
+        The model file.
+
+    Returns
+    -------
+    IQModel or MultiIQModel
+        The fitted model, of the kind the file holds.
 
     Raises
     ------
@@ -926,6 +1340,23 @@ def load_model(path):
     ValueError
         The file is not a model file, is corrupt or damaged (the field is named), or comes
         from a newer format version.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> data = make_planted_dataset(n_seqs=300, seq_length=100, n_motifs=2, random_state=0)
+    >>> model = IQModel(verbose=0, random_state=0)
+    >>> model = model.fit_with_motifs(data.sequences, data.dap, data.truth.motifs)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     model.save(Path(folder) / "model.json")
+    ...     loaded = load_model(Path(folder) / "model.json")
+    >>> type(loaded).__name__, [m.name for m in loaded.motifs_]
+    ('IQModel', ['MA0466.4', 'MA0139.2'])
+    >>> bool(np.array_equal(loaded.predict(data.sequences), model.predict(data.sequences)))
+    True
     """
     document = model_file.read_model_document(path)
     kind = IQModel

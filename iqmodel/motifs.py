@@ -50,7 +50,7 @@ _TIE_TOLERANCE = 1e-12  # scores closer than this are ties (a palindrome matches
 class MotifMatch(NamedTuple):
     """Best alignment of one motif against another (see :meth:`Motif.similarity`).
 
-    Attributes
+    Parameters
     ----------
     score : float
         Correlation of the aligned, flattened ``(overlap, 4)`` blocks, in [-1, 1].
@@ -59,6 +59,20 @@ class MotifMatch(NamedTuple):
         motif; negative when the second motif is the longer one.
     strand : str
         ``'+'`` when the second motif aligns as given, ``'-'`` when its reverse complement does.
+
+    Attributes
+    ----------
+    score, offset, strand
+        The fields above.
+
+    Examples
+    --------
+    A motif matches its own reverse complement perfectly, on the ``'-'`` strand:
+
+    >>> gata = Motif("GATA", [[0, 0, 1, 0], [1, 0, 0, 0], [0, 0, 0, 1], [1, 0, 0, 0]])
+    >>> match = gata.similarity(gata.reverse_complement())
+    >>> round(match.score, 6), match.offset, match.strand
+    (1.0, 0, '-')
     """
 
     score: float
@@ -270,15 +284,50 @@ class Motif:
 
     Attributes
     ----------
+    name : str
+        Motif name.
+    alt_name : str
+        Secondary name ("" when none).
+    source : str
+        Origin of the motif ("" when unknown).
     pwm : ndarray of float64, shape (length, 4)
         Read-only probabilities; every row sums to 1.
     spatial : ndarray of float64, shape (n_bins,), or None
         Read-only spatial weights.
+    bin_size : int or None
+        Width of one spatial bin in bp.
+    length : int
+        Number of positions (bp).
+    n_bins : int
+        Number of spatial bins (0 without a profile).
+    frame_length : int or None
+        ``n_bins * bin_size`` bp.
+    label : str
+        ``"name (alt_name)"`` or the name alone.
+
+    Raises
+    ------
+    ValueError
+        When ``pwm`` is not ``(length, 4)``, has negative or non-finite values or rows that do
+        not sum to 1 within 0.02; when ``spatial`` and ``bin_size`` are not given together,
+        or the spatial weights are negative or all zero; when a name holds a tab or line break.
+    TypeError
+        When ``name``, ``source`` or ``alt_name`` is not a string, or ``bin_size`` is not
+        an integer.
 
     Examples
     --------
-    >>> Motif("GATA", [[0, 0, 1, 0], [1, 0, 0, 0], [0, 0, 0, 1], [1, 0, 0, 0]])
+    >>> gata = Motif("GATA", [[0, 0, 1, 0], [1, 0, 0, 0], [0, 0, 0, 1], [1, 0, 0, 0]])
+    >>> gata
     Motif('GATA', length=4)
+    >>> gata.consensus(), gata.reverse_complement().consensus(), round(gata.bits(), 3)
+    ('GATA', 'TATC', 7.063)
+
+    Motifs are immutable; a spatial profile makes a new motif:
+
+    >>> framed = gata.with_spatial([1.0, 2.0, 1.0], bin_size=10)
+    >>> framed, framed.frame_length, framed.frame_start(100)
+    (Motif('GATA', length=4, spatial=3x10bp), 30, 35)
     """
 
     __slots__ = tuple(f"_{field}" for field in _FIELDS)
@@ -324,6 +373,17 @@ class Motif:
         Returns
         -------
         Motif
+            The motif with each row of ``counts`` divided by its sum.
+
+        Raises
+        ------
+        ValueError
+            When a row of ``counts`` is all zero, negative or not finite.
+
+        Examples
+        --------
+        >>> Motif.from_counts("m", [[10, 0, 0, 30], [0, 5, 5, 0]]).pwm.tolist()
+        [[0.25, 0.0, 0.0, 0.75], [0.0, 0.5, 0.5, 0.0]]
         """
         return cls(name, _counts_to_probabilities(counts, f"Motif {name!r}"), **kwargs)
 
@@ -395,6 +455,17 @@ class Motif:
 
         See :func:`spatial_frame_start`; 0 for a motif without a spatial profile, which
         scores the whole sequence.
+
+        Parameters
+        ----------
+        seq_length : int
+            Sequence length in bp.
+
+        Returns
+        -------
+        int
+            First position of the frame ``[start, start + frame_length)``; negative when
+            the sequence is shorter than the frame.
         """
         if self._spatial is None:
             return 0
@@ -413,6 +484,16 @@ class Motif:
         -------
         ndarray of float64, shape (length, 4)
             Log probability of each base at each position (nats, no background model).
+
+        Examples
+        --------
+        A certain base gets ``(1 + prior) / (1 + 4 prior)``:
+
+        >>> import numpy as np
+        >>> gata = Motif("GATA", [[0, 0, 1, 0], [1, 0, 0, 0], [0, 0, 0, 1], [1, 0, 0, 0]])
+        >>> logp = gata.log_probs(prior=0.01)
+        >>> logp.shape, bool(np.isclose(logp[0, 2], np.log(1.01 / 1.04)))
+        ((4, 4), True)
         """
         with np.errstate(divide="ignore"):
             return np.log(_with_prior(self._pwm, prior))
@@ -432,13 +513,31 @@ class Motif:
         -------
         ndarray of float64, shape (length,)
             Bits per position, in [0, 2].
+
+        Examples
+        --------
+        A uniform position carries no information, a certain one nearly 2 bits:
+
+        >>> Motif("m", [[0.25] * 4, [0, 0, 1, 0]]).information_content(prior=0).tolist()
+        [0.0, 2.0]
         """
         probabilities = _with_prior(self._pwm, prior)
         bits = 2.0 + xlogy(probabilities, probabilities).sum(axis=1) / np.log(2.0)
         return np.clip(bits, 0.0, None)
 
     def bits(self, prior: float = DEFAULT_PRIOR) -> float:
-        """Total information content in bits: sum of :meth:`information_content`."""
+        """Total information content in bits: sum of :meth:`information_content`.
+
+        Parameters
+        ----------
+        prior : float in [0, 1), default 0.01
+            Pseudocount added to every probability.
+
+        Returns
+        -------
+        float
+            Bits summed over positions, in ``[0, 2 * length]``.
+        """
         return float(self.information_content(prior).sum())
 
     def trim(self, bits_threshold: float = 0.1, *, prior: float = DEFAULT_PRIOR) -> Motif:
@@ -458,6 +557,18 @@ class Motif:
         Returns
         -------
         Motif
+            A copy with the flanks removed.
+
+        Raises
+        ------
+        ValueError
+            When no position has more than ``bits_threshold`` bits.
+
+        Examples
+        --------
+        >>> flanked = Motif("m", [[0.25] * 4, [0, 0, 1, 0], [1, 0, 0, 0], [0.25] * 4])
+        >>> flanked.trim().length, flanked.trim().consensus()
+        (2, 'GA')
         """
         threshold = _check_real(bits_threshold, "bits_threshold", 0.0, np.inf)
         bits = self.information_content(prior)
@@ -473,6 +584,16 @@ class Motif:
         """Motif of the opposite strand: rows reversed, A<->T and C<->G (spec 2.3).
 
         Name and spatial profile are unchanged.
+
+        Returns
+        -------
+        Motif
+            The reverse-complement motif, shape of ``pwm`` unchanged.
+
+        Examples
+        --------
+        >>> Motif("m", [[0, 0, 1, 0], [1, 0, 0, 0]]).reverse_complement().consensus()
+        'TC'
         """
         return self._replace(pwm=self._pwm[::-1, ::-1])
 
@@ -494,6 +615,13 @@ class Motif:
         -------
         str
             The consensus; ``""`` when no position passes.
+
+        Examples
+        --------
+        The uniform first position is stripped; A and G share the second (IUPAC R):
+
+        >>> Motif("m", [[0.25] * 4, [0.35, 0.3, 0.35, 0], [0, 0, 0.9, 0.1]]).consensus()
+        'RG'
         """
         single = _check_real(single_threshold, "single_threshold", 0.0, 1.0, include_high=True)
         double = _check_real(double_threshold, "double_threshold", 0.0, 1.0, include_high=True)
@@ -534,6 +662,23 @@ class Motif:
         MotifMatch
             ``(score, offset, strand)`` of the best alignment; on ties the ``'+'`` strand and
             the smallest ``|offset|`` win. A constant block correlates 0.
+
+        Raises
+        ------
+        TypeError
+            When ``other`` is not a Motif.
+        ValueError
+            For an unknown ``method``.
+
+        Examples
+        --------
+        ``GA`` sits at position 1 of ``TGAC``:
+
+        >>> long = Motif("long", [[0, 0, 0, 1], [0, 0, 1, 0], [1, 0, 0, 0], [0, 1, 0, 0]])
+        >>> short = Motif("short", [[0, 0, 1, 0], [1, 0, 0, 0]])
+        >>> match = long.similarity(short)
+        >>> round(match.score, 3), match.offset, match.strand
+        (1.0, 1, '+')
         """
         if not isinstance(other, Motif):
             raise TypeError(f"other must be a Motif, got {type(other).__name__}")
@@ -550,7 +695,26 @@ class Motif:
         return best
 
     def with_spatial(self, spatial, bin_size: int | None) -> Motif:
-        """Copy with another spatial profile (``spatial=None, bin_size=None`` removes it)."""
+        """Copy with another spatial profile (``spatial=None, bin_size=None`` removes it).
+
+        Parameters
+        ----------
+        spatial : array-like of float, shape (n_bins,), or None
+            Non-negative relative weight of each bin (not all zero).
+        bin_size : int or None
+            Width of one bin in bp; None exactly when ``spatial`` is None.
+
+        Returns
+        -------
+        Motif
+            A copy with the new profile; the PWM and names are unchanged.
+
+        Raises
+        ------
+        ValueError
+            When only one of ``spatial`` and ``bin_size`` is given, or the weights are
+            negative, not finite or all zero.
+        """
         spatial, bin_size = _check_spatial(spatial, bin_size, self._owner)
         return self._replace(spatial=spatial, bin_size=bin_size)
 
@@ -560,12 +724,37 @@ class Motif:
         return f"{self._name} ({self._alt_name})" if self._alt_name else self._name
 
     def renamed(self, name: str) -> Motif:
-        """Copy with another name."""
+        """Copy with another name.
+
+        Parameters
+        ----------
+        name : str
+            The new name (non-empty, no tabs or line breaks).
+
+        Returns
+        -------
+        Motif
+            A copy that differs only in ``name``.
+        """
         return self._replace(name=_check_text(name, "name", allow_empty=False))
 
     def to_dict(self) -> dict:
-        """The motif as JSON-ready values: ``name``, ``alt_name``, ``source``, ``pwm``
-        (nested lists, ``(length, 4)``), ``spatial`` (list or None) and ``bin_size``."""
+        """The motif as JSON-ready values.
+
+        Returns
+        -------
+        dict
+            ``name``, ``alt_name``, ``source`` (str), ``pwm`` (nested lists,
+            ``(length, 4)``), ``spatial`` (list of float or None) and ``bin_size`` (int or
+            None).
+
+        Examples
+        --------
+        >>> motif = Motif("m", [[0, 0, 1, 0]], spatial=[1.0, 3.0], bin_size=5)
+        >>> data = motif.to_dict()
+        >>> data["pwm"], data["spatial"], Motif.from_dict(data) == motif
+        ([[0.0, 0.0, 1.0, 0.0]], [1.0, 3.0], True)
+        """
         return {
             "name": self._name,
             "alt_name": self._alt_name,
@@ -577,7 +766,26 @@ class Motif:
 
     @classmethod
     def from_dict(cls, data: dict) -> Motif:
-        """Rebuild a motif from :meth:`to_dict` output; every field is validated."""
+        """Rebuild a motif from :meth:`to_dict` output; every field is validated.
+
+        Parameters
+        ----------
+        data : dict
+            The fields ``name``, ``pwm``, ``spatial``, ``bin_size``, ``source`` and
+            ``alt_name``.
+
+        Returns
+        -------
+        Motif
+            Equal to the motif that produced ``data``.
+
+        Raises
+        ------
+        TypeError
+            When ``data`` is not a dict.
+        ValueError
+            When a field is missing or invalid (see :class:`Motif`).
+        """
         if not isinstance(data, dict):
             raise TypeError(
                 f"a motif must be a dict from Motif.to_dict(), got {type(data).__name__}"
@@ -637,18 +845,35 @@ def best_matches(motifs, database, *, bits_threshold: float = 0.1):
     Parameters
     ----------
     motifs : list of Motif
+        The motifs to name (e.g. learned ones).
     database : list of Motif
-        Non-empty.
+        Candidate matches, non-empty.
     bits_threshold : float, default 0.1
         Flanks below this information content are trimmed before comparing (spec 2.6), so
         a diffuse flank of a learned motif does not dilute the match.
 
     Returns
     -------
-    DataFrame
+    DataFrame, shape (n_motifs, 6)
         One row per motif: ``motif``, ``match`` (database motif name), ``match_alt_name``,
         ``similarity`` (Pearson r of the aligned PWMs, in [-1, 1]), ``strand`` (``'-'`` when
         the reverse complement matches) and ``offset``.
+
+    Raises
+    ------
+    ValueError
+        When ``database`` is empty or holds something other than motifs.
+
+    Examples
+    --------
+    The reverse complement of a database motif finds it, on the ``'-'`` strand:
+
+    >>> from iqmodel.io import load_motif_db
+    >>> database = load_motif_db("jaspar2024")[:5]
+    >>> query = database[2].reverse_complement().renamed("query")
+    >>> row = best_matches([query], database).iloc[0]
+    >>> row["match"], row["match_alt_name"], row["strand"], round(float(row["similarity"]), 3)
+    ('MA0071.1', 'RORA', '-', 1.0)
     """
     import pandas as pd
 
@@ -695,6 +920,13 @@ def resolve_motifs(motifs, wanted=None) -> list[Motif]:
     ------
     ValueError
         For an unknown or ambiguous name (the message lists the motifs), or an empty request.
+
+    Examples
+    --------
+    >>> from iqmodel.io import load_motif_db
+    >>> database = load_motif_db("jaspar2024")[:5]
+    >>> [m.name for m in resolve_motifs(database, ["PAX6", "MA0004.1", "PAX6"])]
+    ['MA0069.1', 'MA0004.1']
     """
     motifs = list(motifs)
     if wanted is None:

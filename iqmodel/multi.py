@@ -32,6 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from iqmodel._validation import check_features, check_target
 from iqmodel.additional_features import FeatureScaler
+from iqmodel.exceptions import check_memory
 from iqmodel.interpret import decompose
 from iqmodel.io import model_file
 from iqmodel.metrics import correlation_matrix, is_constant, pearson_r, pearson_r2, r2_score
@@ -41,12 +42,13 @@ from iqmodel.parameters import IQMODEL_PARAMETERS, InstancesOf, Interval, valida
 from iqmodel.pipeline import (
     cluster_coherent,
     cluster_motifs,
-    database_energies,
     distill_clusters,
     mean_pairwise_correlation,
     name_distilled_motifs,
-    screen_energies,
+    screen_database_targets,
+    screen_memory,
     select_motifs,
+    selection_memory,
 )
 from iqmodel.sampling import order_keys, stage_seeds
 from iqmodel.seq import encode
@@ -176,30 +178,68 @@ class MultiIQModel(BaseEstimator):
 
     Attributes
     ----------
-    trajectories_ : list of str
+    trajectories_ : list of str, length n_trajectories
         Trajectory names (the columns of ``dap``), in order.
-    motifs_ : list of Motif
+    motifs_ : list of Motif, length n_shared
         The shared motifs, named after their best database match: those that at least one
         trajectory's refit on its own clusters kept (the refits run the estimator's filter).
-    motif_names_ : DataFrame
-        How each shared motif got its name (see :class:`iqmodel.pipeline.Naming`).
+    motif_names_ : DataFrame, shape (n_shared, 5)
+        How each shared motif got its name (see :class:`iqmodel.pipeline.Naming`):
+        ``motif``, ``seed``, ``match``, ``similarity``, ``named_by``.
     models_ : dict of str -> IQModel
-        Each trajectory's model on the shared motifs of its own clusters.
+        Each trajectory's model (keys ``trajectories_``) on the shared motifs of its own
+        clusters, fitted on the training rows.
     models_full_ : dict of str -> IQModel
         Each trajectory's model refitted on all of ``motifs_``.
-    cluster_map_ : DataFrame
+    cluster_map_ : DataFrame, shape (n_units, 9)
         One row per pooled unit: ``trajectory``, ``unit`` (input motif, or the strongest
         database motif of a trajectory's cluster), ``members`` (its database motifs, ``;``
         separated), ``cor`` (Pearson r of its energy, or partial response, with its
         trajectory's dAP), ``cluster``, ``motif`` (the shared motif), ``intra_cor`` (mean
         pairwise r in the cluster), ``n`` (units in the cluster) and ``used`` (whether a
-        trajectory's refit kept the motif, i.e. it is in ``motifs_``).
-    stats_ : DataFrame
+        trajectory's refit kept the motif, i.e. it is in ``motifs_``); rows grouped by
+        cluster.
+    stats_ : DataFrame, shape (n_types * n_trajectories, 7)
         Per trajectory and ``type`` (``"before"`` - the input models, :meth:`from_models`
         only -, ``"after"`` - ``models_`` -, ``"full"`` - ``models_full_``): R^2 and squared
-        Pearson r on the training and held-out rows, and the number of motifs.
+        Pearson r on the training and held-out rows (NaN without held-out rows), and the
+        number of motifs; columns :data:`STATS_COLUMNS`.
     seq_length_ : int
         Training sequence length (bp).
+
+    See Also
+    --------
+    iqmodel.IQModel : One trajectory.
+
+    Examples
+    --------
+    Two trajectories on the same peaks: CEBPB sites open chromatin in ``up``, CTCF sites
+    close it in ``down``. The shared vocabulary holds one motif for each, every trajectory
+    uses its own (about 2 s):
+
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from iqmodel import IQModel
+    >>> from iqmodel.datasets import make_planted_trajectories
+    >>> from iqmodel.io import load_motif_db
+    >>> effects = pd.DataFrame({"up": [2.5, 0.0], "down": [0.0, -2.5]})
+    >>> data = make_planted_trajectories(effects, n_seqs=300, seq_length=100, random_state=0)
+    >>> planted = [m.with_spatial(None, None) for m in data.truth.motifs]
+    >>> estimator = IQModel(motif_db=load_motif_db("jaspar2024")[:30] + planted, n_motifs=2,
+    ...                     min_cor=0.2, motif_length=10, sequence_features=False, verbose=0,
+    ...                     random_state=0)
+    >>> test = np.arange(300) >= 250
+    >>> multi = MultiIQModel(estimator).fit(data.sequences, data.dap, test=test)
+    >>> multi.trajectories_, multi.motif_names_["seed"].tolist()
+    (['up', 'down'], ['MA0466.4', 'MA0139.2'])
+    >>> {name: len(model.motifs_) for name, model in multi.models_.items()}
+    {'up': 1, 'down': 1}
+    >>> np.sign(multi.contributions(data.sequences)).to_numpy().tolist()
+    [[1.0, 0.0], [0.0, -1.0]]
+    >>> multi.stats_.shape, bool((multi.stats_["r2_test"] > 0.5).all())
+    ((4, 7), True)
+    >>> multi.predict(data.sequences[:5]).shape
+    (5, 2)
     """
 
     def __init__(self, estimator=None, *, max_motifs=None, min_diff=0.1, intra_cor_threshold=0.8):
@@ -279,7 +319,17 @@ class MultiIQModel(BaseEstimator):
 
         Returns
         -------
-        self
+        self : MultiIQModel
+            The fitted model.
+
+        Raises
+        ------
+        ValueError
+            For fewer than two trajectories, mismatched rows, a trajectory constant on the
+            training rows, an invalid ``test`` mask, too few peaks with ``|dAP| > min_diff``,
+            or invalid parameters.
+        TypeError
+            When ``dap`` is neither a DataFrame nor a dict.
         """
         template = self._template()
         data = self._data(seqs, dap, features, test)
@@ -289,21 +339,36 @@ class MultiIQModel(BaseEstimator):
         database = template.load_database()
         template.check_training_shape(codes, database)
         selection_seed, distill_seed = stage_seeds(template.random_state, 2)
-        energies = database_energies(
-            codes, database, n_jobs=template.n_jobs, progress=template.verbose > 0
+        n, length = codes.shape
+        check_memory(
+            screen_memory(n, length, len(database), template.n_motifs),
+            f"the database screen of {n:,} peaks x {len(database):,} motifs",
+            "fit on fewer peaks, or on a machine with more memory",
+        )
+        screen = screen_database_targets(
+            codes,
+            targets,
+            database,
+            min_cor=template.min_cor,
+            n_wanted=template.n_motifs,
+            n_jobs=template.n_jobs,
+            progress=template.verbose > 0,
+        )
+        largest = max(len(result.candidates) for result in screen.screens)
+        check_memory(
+            selection_memory(n, largest) + 8 * n * largest,  # + the trajectory's candidates
+            f"the lasso selection on up to {largest:,} screened motifs x {n:,} peaks",
+            f"raise min_cor (now {template.min_cor:g}) so that fewer motifs pass the screen, or "
+            "fit on fewer peaks",
         )
         covariates = template.covariate_frame(codes, train_features)
         scaled = None if covariates is None else FeatureScaler().fit_transform(covariates)
-        units, candidates = [], set()
+        units = []
         seeds = selection_seed.spawn(len(data.names))
         for j, name in enumerate(_progress(data.names, template.verbose, "selecting motifs")):
             y = targets[:, j]
-            screen = screen_energies(
-                energies, y, min_cor=template.min_cor, n_wanted=template.n_motifs
-            )
-            candidates.update(screen.candidates.tolist())
             selection = select_motifs(
-                screen.energies,
+                screen.candidate_energies(j),
                 (y - y.min()) / (y.max() - y.min()),
                 None if scaled is None else scaled.to_numpy(),
                 selection_beta=template.selection_beta,
@@ -312,12 +377,12 @@ class MultiIQModel(BaseEstimator):
                 random_state=np.random.default_rng(seeds[j]),
                 keys=order_keys(codes, y),
             )
-            columns = screen.candidates[selection.columns]
-            for group in cluster_motifs(energies[:, columns], selection.betas, template.n_motifs):
+            columns = screen.screens[j].candidates[selection.columns]  # database indices
+            energies = screen.energies[:, screen.positions(columns)]
+            for group in cluster_motifs(energies, selection.betas, template.n_motifs):
+                betas = selection.betas[group]
                 units.append(
-                    _cluster_unit(
-                        name, y, columns[group], selection.betas[group], energies, database
-                    )
+                    _cluster_unit(name, y, columns[group], betas, energies[:, group], database)
                 )
         table = pd.DataFrame([u["row"] for u in units])
         profiles = np.column_stack([u["profile"] for u in units])
@@ -336,7 +401,7 @@ class MultiIQModel(BaseEstimator):
         distillation = distill_clusters(
             codes,
             [database[i] for i in columns],
-            energies[:, columns],
+            screen.energies[:, screen.positions(columns)],
             betas,
             [np.concatenate([np.arange(starts[u], starts[u + 1]) for u in c]) for c in clusters],
             trajectories=labels,
@@ -344,10 +409,11 @@ class MultiIQModel(BaseEstimator):
             random_state=np.random.default_rng(distill_seed),
             **template.distillation_options(),
         )
-        del energies
+        candidates = screen.columns  # every trajectory's screened motifs
+        del screen, energies
         naming = name_distilled_motifs(
             distillation.motifs,
-            [database[i] for i in sorted(candidates)],
+            [database[i] for i in candidates],
             **template.naming_options(train_features),
         )
         self._finish(template, data, _Units(table, profiles), clusters, naming)
@@ -384,15 +450,61 @@ class MultiIQModel(BaseEstimator):
         models : dict of str -> fitted IQModel
             One model per trajectory, named like the columns of ``dap``, each fitted on the
             training rows of ``seqs`` (all rows but ``test``) and its own dAP column.
-        seqs, dap, features, test
+        seqs : list of str or int8 array (n_seqs, length)
             As in :meth:`fit`.
-        max_motifs, min_diff, intra_cor_threshold
-            As in the constructor (``max_motifs`` default: the most motifs of any model).
+        dap : DataFrame (n_seqs, n_trajectories), or dict of name -> values
+            As in :meth:`fit`.
+        features : DataFrame or array (n_seqs, n_features), optional
+            As in :meth:`fit`.
+        test : ndarray of bool, shape (n_seqs,), optional
+            As in :meth:`fit`.
+        max_motifs : int, optional
+            As in the constructor (default: the most motifs of any model).
+        min_diff : float, default 0.1
+            As in the constructor.
+        intra_cor_threshold : float, default 0.8
+            As in the constructor.
 
         Returns
         -------
         MultiIQModel
-            Fitted; its ``estimator`` carries the settings of the first model.
+            Fitted; its ``estimator`` carries the settings of the first model, and
+            ``stats_`` has ``"before"`` rows for the input models.
+
+        Raises
+        ------
+        TypeError
+            When ``models`` is not a non-empty dict of IQModel.
+        ValueError
+            When the models' names differ from the dap columns, or a model was not fitted on
+            these sequences and its dAP column (training rows).
+
+        Examples
+        --------
+        Two single-trajectory models, each on one planted motif, share no motif: each motif
+        stays as it is:
+
+        >>> import numpy as np
+        >>> import pandas as pd
+        >>> from iqmodel import IQModel
+        >>> from iqmodel.datasets import make_planted_trajectories
+        >>> effects = pd.DataFrame({"up": [2.5, 0.0], "down": [0.0, -2.5]})
+        >>> data = make_planted_trajectories(effects, n_seqs=300, seq_length=100,
+        ...                                  random_state=0)
+        >>> cebpb, ctcf = data.truth.motifs
+        >>> train = slice(0, 250)
+        >>> models = {
+        ...     name: IQModel(verbose=0, random_state=0).fit_with_motifs(
+        ...         data.sequences[train], data.dap[name][train], [motif]
+        ...     )
+        ...     for name, motif in (("up", cebpb), ("down", ctcf))
+        ... }
+        >>> multi = MultiIQModel.from_models(models, data.sequences, data.dap,
+        ...                                  test=np.arange(300) >= 250)
+        >>> [m.name for m in multi.motifs_], multi.cluster_map_["n"].tolist()
+        (['MA0466.4', 'MA0139.2'], [1, 1])
+        >>> multi.stats_["type"].unique().tolist()
+        ['before', 'after', 'full']
         """
         if not isinstance(models, Mapping) or not models:
             raise TypeError("models must be a non-empty dict of trajectory name -> fitted IQModel")
@@ -530,7 +642,8 @@ class MultiIQModel(BaseEstimator):
 
         Parameters
         ----------
-        seqs : list of str or int8 array (n_seqs, seq_length_)
+        seqs : list of str or int8 array (n_seqs, ``seq_length_``)
+            Sequences of the training length.
         features : DataFrame, optional
             The covariates the model was fitted with, if any.
         full : bool, default False
@@ -538,7 +651,8 @@ class MultiIQModel(BaseEstimator):
 
         Returns
         -------
-        DataFrame, shape (n_seqs, n_trajectories)
+        DataFrame of float64, shape (n_seqs, n_trajectories)
+            One column per trajectory (``trajectories_``), on that trajectory's dAP scale.
         """
         models = self._models(full)
         return pd.DataFrame(
@@ -546,7 +660,22 @@ class MultiIQModel(BaseEstimator):
         )
 
     def decision_function(self, seqs, *, features=None, full: bool = False) -> pd.DataFrame:
-        """Logit (GLM linear predictor) of each trajectory, a DataFrame (n_seqs, n_trajectories)."""
+        """Logit (GLM linear predictor) of each trajectory.
+
+        Parameters
+        ----------
+        seqs : list of str or int8 array (n_seqs, ``seq_length_``)
+            Sequences of the training length.
+        features : DataFrame, optional
+            The covariates the model was fitted with, if any.
+        full : bool, default False
+            Use ``models_full_`` instead of ``models_``.
+
+        Returns
+        -------
+        DataFrame of float64, shape (n_seqs, n_trajectories)
+            One column of logits per trajectory.
+        """
         models = self._models(full)
         return pd.DataFrame(
             {
@@ -556,7 +685,27 @@ class MultiIQModel(BaseEstimator):
         )
 
     def score(self, seqs, dap, *, features=None) -> float:
-        """Mean over trajectories of the coefficient of determination R^2."""
+        """Mean over trajectories of the coefficient of determination R^2.
+
+        Parameters
+        ----------
+        seqs : list of str or int8 array (n_seqs, ``seq_length_``)
+            Sequences of the training length.
+        dap : DataFrame (n_seqs, n_trajectories), or dict of name -> values
+            Observed dAP, with a column for every trajectory.
+        features : DataFrame, optional
+            The covariates the model was fitted with, if any.
+
+        Returns
+        -------
+        float
+            Mean R^2 of ``models_`` over the trajectories.
+
+        Raises
+        ------
+        ValueError
+            When ``dap`` lacks a trajectory.
+        """
         table = _target_table(dap)
         predicted = self.predict(seqs, features=features)
         missing = [n for n in self.trajectories_ if n not in table.columns]
@@ -574,10 +723,19 @@ class MultiIQModel(BaseEstimator):
         motif's energy (positive: binding raises accessibility). A motif a trajectory's model
         does not use contributes 0.
 
+        Parameters
+        ----------
+        seqs : list of str or int8 array (n_seqs, ``seq_length_``)
+            Sequences of the training length.
+        features : DataFrame, optional
+            The covariates the model was fitted with, if any.
+        full : bool, default False
+            Use ``models_full_`` instead of ``models_``.
+
         Returns
         -------
-        DataFrame, shape (n_motifs, n_trajectories)
-            Index: shared motif names.
+        DataFrame of float64, shape (n_motifs, n_trajectories)
+            Index: shared motif names; logit units.
         """
         models = self._models(full)
         names = [m.name for m in self.motifs_]
@@ -593,7 +751,15 @@ class MultiIQModel(BaseEstimator):
     # ------------------------------------------------------------------ persistence
 
     def to_dict(self) -> dict:
-        """The fitted model as a JSON-ready document (see :func:`load_model`)."""
+        """The fitted model as a JSON-ready document (see :func:`iqmodel.load_model`).
+
+        Returns
+        -------
+        dict
+            ``kind`` (``"multi-trajectory"``), ``params``, ``trajectories``, ``motifs``,
+            ``motif_names``, ``cluster_map``, ``stats``, ``seq_length``, and the
+            :meth:`IQModel.to_dict` documents of ``models`` and ``models_full``.
+        """
         check_is_fitted(self, "models_")
         return model_file.json_ready(
             {
@@ -616,7 +782,23 @@ class MultiIQModel(BaseEstimator):
 
     @classmethod
     def from_dict(cls, document: dict) -> MultiIQModel:
-        """Rebuild a fitted model from :meth:`to_dict` output, validating every field."""
+        """Rebuild a fitted model from :meth:`to_dict` output, validating every field.
+
+        Parameters
+        ----------
+        document : dict
+            A multi-trajectory model document.
+
+        Returns
+        -------
+        MultiIQModel
+            The fitted model.
+
+        Raises
+        ------
+        ValueError, TypeError
+            Naming the first damaged field.
+        """
         doc = model_file.Document(document)
         if doc.get("kind", str) != DOCUMENT_KIND:
             raise ValueError(f"field 'kind' must be {DOCUMENT_KIND!r}")
@@ -659,8 +841,14 @@ class MultiIQModel(BaseEstimator):
         return multi
 
     def save(self, path) -> None:
-        """Write the fitted model to one JSON model file atomically (read by
-        :func:`iqmodel.load_model`)."""
+        """Write the fitted model to one JSON model file atomically.
+
+        Parameters
+        ----------
+        path : str or Path
+            File to write (replaced if it exists); read it back with
+            :func:`iqmodel.load_model`.
+        """
         model_file.write_model_document(self.to_dict(), path)
 
 
@@ -682,12 +870,14 @@ def _rows(features: pd.DataFrame | None, rows: np.ndarray) -> pd.DataFrame | Non
 def _cluster_unit(trajectory, y, columns, betas, energies, database) -> dict:
     """One trajectory's cluster of database motifs as a pooled unit.
 
-    Its partial response is ``energies[:, columns] @ betas``; its profile (what clusters are
-    formed on) is the same sum oriented so the strongest member enters positively, so a
-    motif group with opposite effects in two trajectories still clusters together.
+    ``columns`` are database indices and ``energies`` their energies, shape
+    (n_seqs, len(columns)). Its partial response is ``energies @ betas``; its profile (what
+    clusters are formed on) is the same sum oriented so the strongest member enters
+    positively, so a motif group with opposite effects in two trajectories still clusters
+    together.
     """
     strongest = int(np.argmax(np.abs(betas)))
-    response = energies[:, columns] @ betas
+    response = energies @ betas
     return {
         "row": {
             "trajectory": trajectory,

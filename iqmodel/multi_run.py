@@ -43,7 +43,23 @@ _PAIR = re.compile(r"^(?:(?P<name>[^=:,]+)=)?(?P<start>[^=:,]+):(?P<end>[^=:,]+)
 
 
 class TrajectoryPair(NamedTuple):
-    """One trajectory: its name and its start and end state(s) (lists are averaged)."""
+    """One trajectory: its name and its start and end state(s) (lists are averaged).
+
+    Parameters
+    ----------
+    name : str
+        Trajectory name (a column of the run's dAP table).
+    start : str or list of str
+        Start state(s).
+    end : str or list of str
+        End state(s).
+
+    Examples
+    --------
+    >>> pair = TrajectoryPair("meso", ["c1", "c2"], "c3")
+    >>> pair.name, pair.start, pair.end
+    ('meso', ['c1', 'c2'], 'c3')
+    """
 
     name: str
     start: str | list[str]
@@ -51,8 +67,25 @@ class TrajectoryPair(NamedTuple):
 
 
 class MultiTrajectory(NamedTuple):
-    """The data of a multi-trajectory run: the peaks of one :class:`Trajectory` (its ``dap``
-    is the first pair's) and ``dap``, a DataFrame (n_peaks, n_trajectories)."""
+    """The data of a multi-trajectory run (what :func:`multi_trajectory` returns).
+
+    Parameters
+    ----------
+    data : Trajectory
+        The peaks, sequences, split and per-state values (its ``dap`` is the first pair's).
+    pairs : list of TrajectoryPair
+        The trajectories.
+    dap : DataFrame of float64, shape (n_peaks, n_trajectories)
+        One dAP column per pair, named after it; index = peak names.
+
+    Examples
+    --------
+    >>> from iqmodel.trajectory import load_table_trajectory
+    >>> table = load_table_trajectory("mouse-atac", "c1", "c3", random_state=0)
+    >>> run = multi_trajectory(table, parse_trajectory_pairs("c1:c3,c1:c5"))
+    >>> run.dap.shape, run.dap.columns.tolist(), [pair.end for pair in run.pairs]
+    ((1000, 2), ['c1:c3', 'c1:c5'], ['c3', 'c5'])
+    """
 
     data: Trajectory
     pairs: list
@@ -70,11 +103,27 @@ def parse_trajectory_pairs(text: str) -> list[TrajectoryPair]:
     Each item is ``[name=]start:end``; ``start`` or ``end`` may average states with ``+``
     (``c1+c2:c5``). The default name is ``start:end`` as written.
 
+    Parameters
+    ----------
+    text : str
+        Comma-separated items (the ``--trajectories`` option).
+
+    Returns
+    -------
+    list of TrajectoryPair
+        At least two pairs, in the order given.
+
     Raises
     ------
     ValueError
         For an empty item, a malformed item, a repeated name or a pair whose start and end are
         the same, naming the item and the expected form.
+
+    Examples
+    --------
+    >>> parse_trajectory_pairs("meso=c1:c3,c1+c2:c5")  # doctest: +NORMALIZE_WHITESPACE
+    [TrajectoryPair(name='meso', start='c1', end='c3'),
+     TrajectoryPair(name='c1+c2:c5', start=['c1', 'c2'], end='c5')]
     """
     pairs = []
     for item in (part.strip() for part in str(text).split(",")):
@@ -106,6 +155,34 @@ def multi_trajectory(data: Trajectory, pairs: Sequence[TrajectoryPair]) -> Multi
     ``data.ap`` holds every state (AP, or the values of a sequence table); each pair's dAP is
     computed as :func:`iqmodel.ap.compute_dap` does for ``iqmodel fit`` (norm01 of each side
     over the kept peaks, which ignores a constant shift, so log-scale tables work too).
+
+    Parameters
+    ----------
+    data : Trajectory
+        A loaded trajectory with per-state values (``data.ap``).
+    pairs : sequence of TrajectoryPair
+        The trajectories.
+
+    Returns
+    -------
+    MultiTrajectory
+        ``data``, the pairs and the dAP table (n_peaks, n_pairs).
+
+    Raises
+    ------
+    ValueError
+        When ``data.ap`` is None, or a pair names an unknown state.
+
+    Examples
+    --------
+    The first pair reproduces the trajectory's own dAP:
+
+    >>> import numpy as np
+    >>> from iqmodel.trajectory import load_table_trajectory
+    >>> table = load_table_trajectory("mouse-atac", "c1", "c3", random_state=0)
+    >>> run = multi_trajectory(table, parse_trajectory_pairs("c1:c3,late=c1:c4+c5"))
+    >>> run.dap.columns.tolist(), bool(np.allclose(run.dap["c1:c3"], table.dap))
+    (['c1:c3', 'late'], True)
     """
     if data.ap is None:
         raise ValueError("the run has no per-state values to compute several trajectories from")
@@ -125,21 +202,52 @@ def fit_multi_trajectory(
     Parameters
     ----------
     run : MultiTrajectory
+        The peaks, sequences, split and dAP table.
     params : mapping
         IQModel parameters of every trajectory.
     multi_params : mapping
-        ``max_motifs``, ``min_diff``, ``intra_cor_threshold`` (see :class:`MultiIQModel`).
+        ``max_motifs``, ``min_diff``, ``intra_cor_threshold`` (see
+        :class:`~iqmodel.multi.MultiIQModel`).
     method : {"from-models", "fit"}
         See :data:`METHODS`.
 
     Returns
     -------
     model : MultiIQModel
-    predictions : DataFrame
+        The fitted shared-motif model.
+    predictions : DataFrame, shape (n_peaks, 2 + n_trajectories)
         ``name``, ``split`` and one column of predicted dAP per trajectory.
     metrics : dict
-        Per trajectory and stage (before / after / full): ``train`` and ``test`` R^2 and
-        Pearson r^2 and the number of motifs; ``n_shared_motifs``, ``fit_seconds``.
+        ``trajectories``: per trajectory and stage (before / after / full), ``train`` and
+        ``test`` R^2 and Pearson r^2 and the number of motifs; ``method``, ``n_train``,
+        ``n_test``, ``n_shared_motifs``, ``n_removed``, ``fit_seconds``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``method``, or invalid data or parameters.
+
+    Examples
+    --------
+    >>> from iqmodel.datasets import make_planted_trajectories
+    >>> from iqmodel.trajectory import Trajectory, split_peaks
+    >>> effects = pd.DataFrame({"up": [2.5, 0.0], "down": [0.0, -2.5]})
+    >>> planted = make_planted_trajectories(effects, n_seqs=300, seq_length=100,
+    ...                                     random_state=0)
+    >>> names = pd.Index([f"peak{i}" for i in range(300)], name="name")
+    >>> dap = planted.dap.set_index(names)
+    >>> data = Trajectory(pd.DataFrame(index=names), planted.sequences, dap["up"],
+    ...                   split_peaks(names, random_state=0),
+    ...                   pd.DataFrame(columns=["name", "reason"]), None)
+    >>> run = MultiTrajectory(data, [TrajectoryPair("up", "s0", "s1"),
+    ...                              TrajectoryPair("down", "s0", "s2")], dap)
+    >>> params = {"motif_db": planted.truth.motifs, "distill": False, "filter": False,
+    ...           "sequence_features": False, "verbose": 0, "random_state": 0}
+    >>> model, predictions, metrics = fit_multi_trajectory(run, params, {})
+    >>> predictions.columns.tolist(), metrics["n_shared_motifs"]
+    (['name', 'split', 'up', 'down'], 2)
+    >>> sorted(metrics["trajectories"]["up"]), metrics["n_test"]
+    (['after', 'before', 'full'], 60)
     """
     from iqmodel.model import IQModel
     from iqmodel.multi import MultiIQModel
@@ -207,9 +315,60 @@ def write_multi_run(
     ``figures`` the report (``report.pdf``: motif x trajectory heatmap, R^2 before / after,
     logos of the shared motifs).
 
+    Parameters
+    ----------
+    out_dir : str or Path
+        The run folder (see :func:`iqmodel.trajectory.check_run_folder`).
+    model : MultiIQModel
+        The fitted model.
+    run : MultiTrajectory
+        The data it was fitted on.
+    predictions : DataFrame
+        As returned by :func:`fit_multi_trajectory`.
+    metrics : dict
+        As returned by :func:`fit_multi_trajectory` (written as JSON).
+    config : mapping of str to mapping
+        TOML tables for ``config.toml``.
+    figures : bool, default True
+        Also write ``report.pdf`` (slow).
+    overwrite : bool, default False
+        Replace an existing non-empty ``out_dir``.
+
     Returns
     -------
     list of Path
+        The files written (inside ``out_dir``).
+
+    Raises
+    ------
+    NotADirectoryError, FileExistsError
+        See :func:`iqmodel.trajectory.check_run_folder`; raised before anything is written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from iqmodel.datasets import make_planted_trajectories
+    >>> from iqmodel.trajectory import Trajectory, split_peaks
+    >>> effects = pd.DataFrame({"up": [2.5, 0.0], "down": [0.0, -2.5]})
+    >>> planted = make_planted_trajectories(effects, n_seqs=300, seq_length=100,
+    ...                                     random_state=0)
+    >>> names = pd.Index([f"peak{i}" for i in range(300)], name="name")
+    >>> dap = planted.dap.set_index(names)
+    >>> data = Trajectory(pd.DataFrame(index=names), planted.sequences, dap["up"],
+    ...                   split_peaks(names, random_state=0),
+    ...                   pd.DataFrame(columns=["name", "reason"]), None)
+    >>> run = MultiTrajectory(data, [TrajectoryPair("up", "s0", "s1"),
+    ...                              TrajectoryPair("down", "s0", "s2")], dap)
+    >>> params = {"motif_db": planted.truth.motifs, "distill": False, "filter": False,
+    ...           "sequence_features": False, "verbose": 0, "random_state": 0}
+    >>> model, predictions, metrics = fit_multi_trajectory(run, params, {})
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     files = write_multi_run(Path(folder) / "run", model, run, predictions, metrics,
+    ...                             {"run": {"seed": 0}}, figures=False)
+    ...     table = pd.read_csv(Path(folder) / "run" / "data.tsv.gz", sep="\\t")
+    >>> len(files), table.columns.tolist()
+    (6, ['name', 'sequence', 'split', 'dap:up', 'dap:down'])
     """
     from iqmodel.trajectory import write_run_folder
 
@@ -242,15 +401,9 @@ def _write_files(out: Path, model, run, predictions, metrics, config, figures) -
     if data.ap is not None:
         written.append(write_table(data.ap, out / "ap.tsv", index=True))
     if figures:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
         from iqmodel.plot import multi_report
 
         train = [s for s, split in zip(data.sequences, data.split, strict=True) if split == "train"]
-        for figure in multi_report(model, train, path=out / "report.pdf"):
-            plt.close(figure)
+        multi_report(model, train, path=out / "report.pdf")  # detached figures when saved
         written.append(out / "report.pdf")
     return written

@@ -75,10 +75,21 @@ class EnergyNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     Examples
     --------
+    Background energies of -1 to -5 bits: the reference is the maximum (-1 bit) and the
+    clamped range is 4 bits, stretched to [0, 10]:
+
     >>> import numpy as np
     >>> raw = np.log(2) * np.array([[-1.0], [-2.0], [-3.0], [-4.0], [-5.0]])
-    >>> EnergyNormalizer().fit_transform(raw).ravel()
-    array([10. ,  7.5,  5. ,  2.5,  0. ])
+    >>> normalizer = EnergyNormalizer().fit(raw)
+    >>> normalizer.reference_log2_.tolist(), normalizer.range_low_.tolist()
+    ([-1.0], [-4.0])
+    >>> normalizer.transform(raw).ravel().tolist()
+    [10.0, 7.5, 5.0, 2.5, 0.0]
+
+    Energies above the reference clip at 10, below the range at 0:
+
+    >>> normalizer.transform(np.log(2) * np.array([[0.0], [-9.0]])).ravel().tolist()
+    [10.0, 0.0]
     """
 
     def __init__(self, quantile=1.0, min_energy=-7.0, max_value=10.0):
@@ -101,6 +112,12 @@ class EnergyNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         self : EnergyNormalizer
+            The fitted normalizer.
+
+        Raises
+        ------
+        ValueError
+            For invalid parameters, no rows, or ``+inf`` energies.
         """
         self._check_params()
         values, names = _energy_matrix(background_energies, "background_energies")
@@ -146,6 +163,31 @@ class EnergyNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         EnergyNormalizer
             Fitted, with ``feature_names_in_`` = the motif names.
+
+        Raises
+        ------
+        ValueError
+            When the table has no column for ``quantile``, repeats a motif name, or lacks a
+            motif of ``motifs``.
+        TypeError
+            When ``table`` is neither a DataFrame nor a path.
+
+        Examples
+        --------
+        The reference of motif B is its top-quantile energy, -2 bits; the range is
+        ``[min_energy, 0]`` = 7 bits below it:
+
+        >>> import numpy as np
+        >>> import pandas as pd
+        >>> table = pd.DataFrame(
+        ...     {"motif": ["A", "B"], "1": [-1.0, -2.0 * np.log(2)], "0.99": [-2.0, -3.0]}
+        ... )
+        >>> normalizer = EnergyNormalizer.from_quantile_table(table, motifs=["B"])
+        >>> normalizer.feature_names_in_.tolist(), normalizer.reference_log2_.tolist()
+        (['B'], [-2.0])
+        >>> energies = pd.DataFrame({"B": [-2.0, -5.5, -20.0]}) * np.log(2)
+        >>> normalizer.transform(energies)["B"].round(3).tolist()
+        [10.0, 5.0, 0.0]
         """
         normalizer = cls(quantile=quantile, min_energy=min_energy, max_value=max_value)
         normalizer._check_params()
@@ -176,8 +218,15 @@ class EnergyNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         ndarray or DataFrame of float64, shape (n_seqs, n_motifs)
-            Normalized energies, a DataFrame (fitted column order, input index) when
-            ``energies`` is a DataFrame.
+            Normalized energies in ``[0, max_value]`` (NaN energies give 0), a DataFrame
+            (fitted column order, input index) when ``energies`` is a DataFrame.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
+        ValueError
+            When the columns do not match the fitted motifs, or an energy is ``+inf``.
         """
         check_is_fitted(self, "reference_log2_")
         values = align_to_fit(self, *_energy_matrix(energies, "energies"), "energies", "motifs")

@@ -46,7 +46,17 @@ class InvalidParameterError(ValueError, TypeError):
     """A parameter has a value of the wrong type or outside its range.
 
     A subclass of both :class:`ValueError` and :class:`TypeError` (as scikit-learn's), so
-    callers catching either see it.
+    callers catching either see it. It takes the message as its only argument.
+
+    Examples
+    --------
+    >>> try:
+    ...     validate_params({"n_motifs": [Interval(int, 1, None)]}, {"n_motifs": 0}, "IQModel")
+    ... except InvalidParameterError as error:
+    ...     print(isinstance(error, ValueError), isinstance(error, TypeError))
+    ...     print(error)
+    True True
+    The 'n_motifs' parameter of IQModel must be an int in the range [1, inf). Got 0 instead.
     """
 
 
@@ -101,12 +111,33 @@ class InstancesOf(Constraint):
     Parameters
     ----------
     kind : type or tuple of type
+        The accepted type(s); subclasses are accepted too.
+
+    Examples
+    --------
+    >>> constraint = InstancesOf((list, tuple))
+    >>> constraint.is_satisfied_by((1, 2)), constraint.is_satisfied_by("ab")
+    (True, False)
+    >>> str(constraint)
+    'an instance of list or an instance of tuple'
     """
 
     def __init__(self, kind: type | tuple[type, ...]):
         self.kind = kind
 
     def is_satisfied_by(self, value) -> bool:
+        """Whether ``value`` is an instance of ``kind``.
+
+        Parameters
+        ----------
+        value : object
+            The value to check.
+
+        Returns
+        -------
+        bool
+            ``isinstance(value, kind)``.
+        """
         return isinstance(value, self.kind)
 
     def __str__(self) -> str:
@@ -115,9 +146,28 @@ class InstancesOf(Constraint):
 
 
 class Boolean(Constraint):
-    """``True`` or ``False`` (Python's bool or ``numpy.bool_``); never an int or a string."""
+    """``True`` or ``False`` (Python's bool or ``numpy.bool_``); never an int or a string.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [Boolean().is_satisfied_by(value) for value in (True, np.False_, 1, "yes")]
+    [True, True, False, False]
+    """
 
     def is_satisfied_by(self, value) -> bool:
+        """Whether ``value`` is a bool.
+
+        Parameters
+        ----------
+        value : object
+            The value to check.
+
+        Returns
+        -------
+        bool
+            True for ``bool`` and ``numpy.bool_`` values only.
+        """
         return _is_bool(value)
 
     def __str__(self) -> str:
@@ -138,12 +188,20 @@ class Interval(Constraint):
     closed : {"left", "right", "both", "neither"}, default "left"
         Which bounds belong to the interval.
 
+    Raises
+    ------
+    ValueError
+        For another ``kind`` or ``closed``, or ``left > right``.
+
     Examples
     --------
     >>> str(Interval(numbers.Integral, 1, None))
     'an int in the range [1, inf)'
-    >>> str(Interval(numbers.Real, 0, 1, closed="right"))
+    >>> unit = Interval(numbers.Real, 0, 1, closed="right")
+    >>> str(unit)
     'a float in the range (0.0, 1.0]'
+    >>> [unit.is_satisfied_by(value) for value in (0, 0.5, 1, True, float("nan"))]
+    [False, True, True, False, False]
     """
 
     _CLOSED = ("left", "right", "both", "neither")
@@ -163,6 +221,18 @@ class Interval(Constraint):
         self.closed = closed
 
     def is_satisfied_by(self, value) -> bool:
+        """Whether ``value`` is a number of the right kind inside the interval.
+
+        Parameters
+        ----------
+        value : object
+            The value to check.
+
+        Returns
+        -------
+        bool
+            False for bools, NaN, infinities and (for an integer interval) floats.
+        """
         if _is_bool(value) or not isinstance(value, self.kind):
             return False
         if not isinstance(value, numbers.Integral) and not math.isfinite(value):
@@ -195,8 +265,20 @@ class Options(Constraint):
     Parameters
     ----------
     kind : type
+        Type the value must have (a bool is accepted only when ``kind`` is bool).
     options : iterable
         The accepted values.
+
+    Raises
+    ------
+    ValueError
+        When ``options`` is empty.
+
+    Examples
+    --------
+    >>> mode = Options(str, {"lse", "max"})
+    >>> str(mode), mode.is_satisfied_by("max"), mode.is_satisfied_by("MAX")
+    ("a str among {'lse', 'max'}", True, False)
     """
 
     def __init__(self, kind: type, options: Iterable):
@@ -206,6 +288,18 @@ class Options(Constraint):
             raise ValueError("options must not be empty")
 
     def is_satisfied_by(self, value) -> bool:
+        """Whether ``value`` is of type ``kind`` and one of the options.
+
+        Parameters
+        ----------
+        value : object
+            The value to check.
+
+        Returns
+        -------
+        bool
+            True when ``value`` is an instance of ``kind`` and among ``options``.
+        """
         if _is_bool(value) and self.kind is not bool:
             return False
         if not isinstance(value, self.kind):
@@ -228,6 +322,16 @@ class MotifDatabase(Constraint):
     Accepted: a non-empty ``str`` (bundled name or path), an :class:`os.PathLike`, or a
     non-empty list or tuple of :class:`iqmodel.motifs.Motif` whose names are unique (the names
     become the model's feature names).
+
+    Examples
+    --------
+    >>> from iqmodel.motifs import Motif
+    >>> motif = Motif("A", [[1, 0, 0, 0]])
+    >>> database = MotifDatabase()
+    >>> database.is_satisfied_by("jaspar2024"), database.is_satisfied_by([motif])
+    (True, True)
+    >>> database.describe([motif, motif])
+    "a list of 2 motifs with repeated names: 'A' (2 times)"
     """
 
     def _problem(self, value) -> str | None:
@@ -257,9 +361,35 @@ class MotifDatabase(Constraint):
         return None
 
     def is_satisfied_by(self, value) -> bool:
+        """Whether ``value`` is a usable motif database.
+
+        Parameters
+        ----------
+        value : object
+            The value to check.
+
+        Returns
+        -------
+        bool
+            True for a non-empty str, a path, or a non-empty list or tuple of uniquely
+            named motifs.
+        """
         return self._problem(value) is None
 
     def describe(self, value) -> str | None:
+        """What is wrong with ``value``, for the "Got ... instead" part of the message.
+
+        Parameters
+        ----------
+        value : object
+            The value to check.
+
+        Returns
+        -------
+        str or None
+            A short description of the problem (e.g. repeated motif names), or None when
+            ``value`` is accepted.
+        """
         return self._problem(value)
 
     def __str__(self) -> str:
@@ -301,6 +431,20 @@ def make_constraints(spec) -> list[Constraint]:
     Returns
     -------
     list of Constraint
+        One constraint per item; a name may expand to several (``"random_state"``: an int
+        seed, a Generator, a RandomState or None).
+
+    Raises
+    ------
+    ValueError
+        For an unknown constraint name.
+    TypeError
+        For an item of another kind.
+
+    Examples
+    --------
+    >>> [str(c) for c in make_constraints(["verbose", None])]
+    ['an int in the range [0, inf)', 'an instance of bool', 'None']
     """
     constraints: list[Constraint] = []
     for item in spec:
@@ -346,6 +490,15 @@ def validate_params(constraints: Mapping, params: Mapping, owner: str) -> None:
     InvalidParameterError
         (A ValueError and a TypeError) for the first invalid value, e.g. "The 'n_motifs'
         parameter of IQModel must be an int in the range [1, inf). Got 0 instead."
+
+    Examples
+    --------
+    >>> validate_params(IQMODEL_PARAMETERS, {"n_motifs": 20, "glm_lambda": "cv"}, "IQModel")
+    >>> try:
+    ...     validate_params(IQMODEL_PARAMETERS, {"energy_mode": "sum"}, "IQModel")
+    ... except InvalidParameterError as error:
+    ...     print(error)
+    The 'energy_mode' parameter of IQModel must be a str among {'lse', 'max'}. Got 'sum' instead.
     """
     for name, value in params.items():
         spec = constraints.get(name)

@@ -100,10 +100,35 @@ def _encode_equal_length(seqs) -> np.ndarray:
 def calculate_bins(seq_length: int, bin_size: int | None = None, n_bins: int | None = None):
     """Spatial bin size and count for sequences of ``seq_length`` bp (spec 6.2).
 
+    With neither given, bins are ``min(40, seq_length // 3)`` bp; a given ``bin_size``
+    gets the largest odd number of bins that fits; a given ``n_bins`` gets the widest bins
+    that fit.
+
+    Parameters
+    ----------
+    seq_length : int
+        Sequence length in bp.
+    bin_size : int, optional
+        Width of one bin in bp.
+    n_bins : int, optional
+        Number of bins (odd).
+
     Returns
     -------
     (bin_size, n_bins) : tuple of int
         ``n_bins`` is odd and ``n_bins * bin_size <= seq_length``.
+
+    Raises
+    ------
+    ValueError
+        When no bin fits, ``n_bins`` is even, or the frame is longer than the sequences.
+
+    Examples
+    --------
+    >>> calculate_bins(500), calculate_bins(300), calculate_bins(100, bin_size=20)
+    ((40, 11), (40, 7), (20, 5))
+    >>> calculate_bins(500, n_bins=5)
+    (100, 5)
     """
     given = {"bin_size": bin_size, "n_bins": n_bins}
     if bin_size is None and n_bins is None:
@@ -197,9 +222,10 @@ def screen_kmers(
 
     Parameters
     ----------
-    seqs : list of str or int8 array (n_seqs, length)
-        Equal-length sequences; only the forward strand is counted.
-    response : array (n_seqs,) or (n_seqs, R)
+    seqs : list of str or ndarray of int8, shape (n_seqs, length)
+        Equal-length sequences (at least 3); only the forward strand is counted.
+    response : array-like of float, shape (n_seqs,) or (n_seqs, R)
+        Finite response column(s), none constant.
     k : int, default 8
         Letters per pattern.
     min_gap, max_gap : int, default 0, 1
@@ -219,6 +245,22 @@ def screen_kmers(
         or flank) has correlation 0, so it never passes ``min_cor``: the count moments are
         exact integer sums and the covariance uses the centred response; the constant rule is
         that of :func:`iqmodel.metrics.is_constant`.
+
+    Raises
+    ------
+    ValueError
+        For fewer than 3 sequences, an invalid response, ``k`` outside 4..12 or invalid gaps.
+
+    Examples
+    --------
+    ``GATAA`` occurs in exactly the sequences with a high response:
+
+    >>> seqs = ["AAGATAAC", "CCGATAAG", "TTTTTTTT", "GGGGCCCC", "AGATAAAA", "CCCCCCCC"]
+    >>> table = screen_kmers(seqs, [1.0, 0.9, 0.0, 0.1, 0.8, 0.0], k=5, min_cor=0.5)
+    >>> table.loc[0, "kmer"], round(float(table.loc[0, "r_0"]), 3), float(table.loc[0, "avg_n"])
+    ('GATAA', 0.988, 0.5)
+    >>> "AG*TAA" in set(table["kmer"])  # a gapped pattern
+    True
     """
     from iqmodel._kernels import prego as kernels
 
@@ -492,7 +534,22 @@ def ks_statistic(energy: np.ndarray, labels: np.ndarray) -> float:
 
     Returns
     -------
-    float in [0, 1]
+    float
+        The statistic in [0, 1]: 1 when every 1 scores above every 0.
+
+    Raises
+    ------
+    ValueError
+        When the labels are all 0 or all 1.
+
+    Examples
+    --------
+    >>> ks_statistic([3.0, 2.0, 1.0, 0.0], [1, 1, 0, 0])
+    1.0
+    >>> ks_statistic([3.0, 2.0, 1.0, 0.0], [1, 0, 1, 0])
+    0.5
+    >>> ks_statistic([1.0, 1.0, 1.0, 1.0], [1, 0, 1, 0])  # one tie: no separation
+    0.0
     """
     energy = np.asarray(energy, dtype=np.float64).ravel()
     finite = np.isfinite(energy)
@@ -530,6 +587,23 @@ def _column_scores(prediction: np.ndarray, values: np.ndarray, metric: str) -> n
 class PregoResult:
     """A motif learned by :func:`fit_motif`.
 
+    Parameters
+    ----------
+    motif : Motif
+        The learned motif.
+    score : ndarray of float64, shape (R,)
+        Score per response column.
+    metric : {"r2", "ks"}
+        The scoring metric.
+    seed : str
+        The padded seed.
+    kmers : DataFrame or None
+        The k-mer screen.
+    trace : DataFrame
+        The accepted moves.
+    bidirect : bool, default True
+        Whether both strands are scored.
+
     Attributes
     ----------
     motif : Motif
@@ -547,6 +621,28 @@ class PregoResult:
         One row per accepted move: phase, iteration, kind (``pwm``/``spatial``), position or
         bin, and the objective (summed r^2 of the linear energy) after it.
     bidirect : bool
+        Whether both strands are scored.
+    consensus : str
+        Consensus of the learned PWM.
+
+    Examples
+    --------
+    Sites of GATA1 planted at the centre of 300 sequences: PREGO learns the PWM and a
+    central spatial profile:
+
+    >>> import numpy as np
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> data = make_planted_dataset(n_seqs=300, seq_length=100, motifs=["GATA1"],
+    ...                             random_state=0)
+    >>> result = fit_motif(data.sequences, data.dap, motif_length=10, multi_kmers=False,
+    ...                    random_state=0)
+    >>> result.motif.length, result.motif.n_bins, result.metric, result.score.shape
+    (10, 3, 'r2', (1,))
+    >>> bool(result.motif.similarity(data.truth.motifs[0]).score > 0.9)
+    True
+    >>> energy = result.predict(data.sequences)
+    >>> bool(np.isclose(np.corrcoef(energy, data.dap)[0, 1] ** 2, result.score[0]))
+    True
     """
 
     motif: Motif
@@ -565,7 +661,19 @@ class PregoResult:
     def predict(self, seqs, *, n_jobs: int | None = None) -> np.ndarray:
         """Log energy (nats) of the motif on sequences, with PREGO's prior 0 (spec 6.6).
 
-        Uses the library's energy engine; shape (n_seqs,).
+        Uses the library's energy engine (:func:`iqmodel.energy.compute_energies`).
+
+        Parameters
+        ----------
+        seqs : list of str or ndarray of int8, shape (n_seqs, length)
+            Sequences (any lengths; the spatial frame is centred on each).
+        n_jobs : int or None
+            Threads; results do not depend on it.
+
+        Returns
+        -------
+        ndarray of float64, shape (n_seqs,)
+            Natural-log energies.
         """
         return compute_energies(
             seqs, [self.motif], prior=0.0, bidirect=self.bidirect, n_jobs=n_jobs
@@ -734,29 +842,41 @@ def fit_motif(
 
     Parameters
     ----------
-    seqs : list of str or int8 array (n_seqs, length)
-        Equal-length sequences.
-    response : array (n_seqs,) or (n_seqs, R)
+    seqs : list of str or ndarray of int8, shape (n_seqs, length)
+        Equal-length sequences (at least 3).
+    response : array-like of float, shape (n_seqs,) or (n_seqs, R)
         Continuous response(s) (objective: sum of per-column r^2) or one binary 0/1 column.
     seed : str, Motif or None
         ``None``: k-mer screen (several candidate seeds with ``multi_kmers``); a k-mer with
         ``*`` wildcards (padded to ``motif_length``); or a Motif to start from.
     motif_length : int, default 15
+        Length of the learned PWM in bp (ignored when ``seed`` is a Motif).
     bin_size, n_bins : int, optional
         Spatial bins (spec 6.2; default 40-bp bins filling the sequence, odd count).
     bidirect, symmetrize : bool, default True
         Score both strands; keep the spatial profile symmetric about the centre bin.
     optimize_pwm, optimize_spatial : bool, default True
+        Optimise the PWM rows and the spatial weights.
     multi_kmers : bool, default True
         Try up to ``max_candidates`` seeds, each fitted on ``1 - val_frac`` of the sequences and
         scored on the held-out rest; the best is refitted on all sequences (spec 6.4).
+    max_candidates : int, default 10
+        Most seeds tried.
+    val_frac : float, default 0.1
+        Held-out fraction in (0, 1) of the seed comparison.
     sample_frac : float, optional
         Run the seed search on a quantile-matched sample of this fraction.
     metric : {"r2", "ks"} or None
         How seeds are compared and the result scored; None: "ks" for a binary response.
         The optimiser itself always maximises r^2 of the linear energy (spec 6.5 default).
-    kmer_length, min_gap, max_gap, min_kmer_cor, kmer_sequence_length
-        k-mer screen settings (:func:`screen_kmers`).
+    kmer_length : int, default 8
+        ``k`` of :func:`screen_kmers`.
+    min_gap, max_gap : int, default 0, 1
+        Gap range of :func:`screen_kmers`.
+    min_kmer_cor : float, default 0.08
+        ``min_cor`` of :func:`screen_kmers` (halved once when no k-mer passes).
+    kmer_sequence_length : int, optional
+        ``sequence_length`` of :func:`screen_kmers`.
     unif_prior, min_nuc_prob, improve_epsilon : float
         Seed background probability, probability floor, per-phase stop threshold.
     random_state : int, Generator or None
@@ -769,6 +889,30 @@ def fit_motif(
     Returns
     -------
     PregoResult
+        The motif, its score on ``seqs``, the seed, the k-mer table and the trace.
+
+    Raises
+    ------
+    ValueError
+        For fewer than 3 sequences, an invalid or constant response, bins that do not fit,
+        a ``motif_length`` longer than the spatial frame, an invalid seed, ``metric`` or
+        ``val_frac``.
+
+    Examples
+    --------
+    From a binary response, seeded with a k-mer:
+
+    >>> import numpy as np
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> data = make_planted_dataset(n_seqs=300, seq_length=100, motifs=["GATA1"],
+    ...                             random_state=0)
+    >>> bound = (data.dap > np.median(data.dap)).astype(float)
+    >>> result = fit_motif(data.sequences, bound, seed="AGATAA", motif_length=10,
+    ...                    random_state=0)
+    >>> result.metric, result.seed, bool(0.5 < result.score[0] <= 1)
+    ('ks', '**AGATAA**', True)
+    >>> bool(result.motif.similarity(data.truth.motifs[0]).score > 0.8)
+    True
     """
     codes = _encode_equal_length(seqs)
     codes, values = _canonical_rows(codes, _check_response(response, codes.shape[0]))
@@ -888,13 +1032,39 @@ def _ols(design: np.ndarray, values: np.ndarray) -> np.ndarray:
 class PregoMultiResult:
     """Motifs learned one after another by :func:`fit_motifs`.
 
+    Parameters
+    ----------
+    results : list of PregoResult
+        One result per motif.
+    coefficients : ndarray of float64, shape (n_motifs + 1, R)
+        Least-squares combination of the log energies.
+    stats : DataFrame
+        Per-motif statistics.
+
     Attributes
     ----------
     results : list of PregoResult
-    coefficients : ndarray, shape (n_motifs + 1, R)
+        One result per motif, in fit order.
+    coefficients : ndarray of float64, shape (n_motifs + 1, R)
         Least-squares combination (intercept first) of the motifs' log energies.
-    stats : DataFrame
-        Per motif: its own score, the combined model's score and the improvement.
+    stats : DataFrame, shape (n_motifs, 6)
+        Per motif: ``motif`` (1-based), ``consensus``, ``seed``, ``score`` (its own summed
+        score), ``combined_score`` (summed r^2 of the combined model) and ``improvement``.
+    motifs : list of Motif
+        The learned motifs, in fit order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from iqmodel.motifs import Motif
+    >>> gata = Motif("GATA", [[0, 0, 1, 0], [1, 0, 0, 0], [0, 0, 0, 1], [1, 0, 0, 0]])
+    >>> result = PregoResult(gata, np.zeros(1), "r2", "GATA", None, None)
+    >>> multi = PregoMultiResult([result], np.array([[1.0], [2.0]]), None)
+    >>> energy = multi.predict_energies(["CCGATACC", "CCCCCCCC"])
+    >>> np.exp(energy[:, 0]).round(6).tolist()
+    [1.0, 0.0]
+    >>> multi.predict(["CCGATACC"]).tolist(), [m.name for m in multi.motifs]
+    ([[1.0]], ['GATA'])
     """
 
     results: list
@@ -903,14 +1073,42 @@ class PregoMultiResult:
 
     @property
     def motifs(self) -> list[Motif]:
+        """The learned motifs, in fit order (list of Motif)."""
         return [r.motif for r in self.results]
 
     def predict_energies(self, seqs, *, n_jobs: int | None = None) -> np.ndarray:
-        """Log energy of each motif, shape (n_seqs, n_motifs)."""
+        """Log energy of each motif, shape (n_seqs, n_motifs).
+
+        Parameters
+        ----------
+        seqs : list of str or ndarray of int8, shape (n_seqs, length)
+            Sequences.
+        n_jobs : int or None
+            Threads; results do not depend on it.
+
+        Returns
+        -------
+        ndarray of float64, shape (n_seqs, n_motifs)
+            :meth:`PregoResult.predict` of each motif (natural log, prior 0).
+        """
         return np.column_stack([r.predict(seqs, n_jobs=n_jobs) for r in self.results])
 
     def predict(self, seqs, *, n_jobs: int | None = None) -> np.ndarray:
-        """Combined prediction, shape (n_seqs, R)."""
+        """Combined prediction, shape (n_seqs, R).
+
+        Parameters
+        ----------
+        seqs : list of str or ndarray of int8, shape (n_seqs, length)
+            Sequences.
+        n_jobs : int or None
+            Threads; results do not depend on it.
+
+        Returns
+        -------
+        ndarray of float64, shape (n_seqs, R)
+            ``coefficients[0] + predict_energies(seqs) @ coefficients[1:]``, in the units of
+            the response (``-inf`` or NaN where a motif cannot bind at all).
+        """
         energies = self.predict_energies(seqs, n_jobs=n_jobs)
         return self.coefficients[0] + energies @ self.coefficients[1:]
 
@@ -924,16 +1122,43 @@ def fit_motifs(seqs, response, n_motifs: int, *, smooth_k: int = 100, **kwargs) 
 
     Parameters
     ----------
-    seqs, response
+    seqs : list of str or ndarray of int8, shape (n_seqs, length)
+        Equal-length sequences, as for :func:`fit_motif`.
+    response : array-like of float, shape (n_seqs,) or (n_seqs, R)
         As for :func:`fit_motif`.
     n_motifs : int
+        Number of motifs to learn.
     smooth_k : int, default 100
+        Width (rows) of the rolling mean of the residual smoothing.
     **kwargs
         Passed to :func:`fit_motif` (metric ``"r2"`` is used for motifs after the first).
 
     Returns
     -------
     PregoMultiResult
+        The motifs, their least-squares combination and per-motif statistics.
+
+    Raises
+    ------
+    ValueError
+        For ``n_motifs < 1`` or invalid inputs (see :func:`fit_motif`).
+
+    Examples
+    --------
+    Two planted motifs (GATA1 and CTCF) are found one after the other, GATA1 second:
+
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> data = make_planted_dataset(n_seqs=300, seq_length=100, motifs=["GATA1", "MA0139.2"],
+    ...                             random_state=0)
+    >>> result = fit_motifs(data.sequences, data.dap, 2, motif_length=12, multi_kmers=False,
+    ...                     random_state=0)
+    >>> result.coefficients.shape, result.predict(data.sequences).shape
+    ((3, 1), (300, 1))
+    >>> gata1 = data.truth.motifs[0]
+    >>> [bool(m.similarity(gata1).score > 0.9) for m in result.motifs]
+    [False, True]
+    >>> bool((result.stats["improvement"] > 0.1).all())
+    True
     """
     if not isinstance(n_motifs, (int, np.integer)) or n_motifs < 1:
         raise ValueError(f"n_motifs must be a positive integer, got {n_motifs!r}")

@@ -45,10 +45,10 @@ def order_keys(codes, values=None) -> np.ndarray:
 
     Examples
     --------
-    >>> order_keys(["CA", "AC", "AA"])
-    array([2, 1, 0])
-    >>> order_keys(["AC", "AC", "AA"], values=[0.5, 0.2, 0.9])
-    array([2, 1, 0])
+    >>> order_keys(["CA", "AC", "AA"]).tolist()
+    [2, 1, 0]
+    >>> order_keys(["AC", "AC", "AA"], values=[0.5, 0.2, 0.9]).tolist()
+    [2, 1, 0]
     """
     codes = encode(codes)
     n_rows = codes.shape[0]
@@ -87,12 +87,21 @@ def canonical_order(keys, n_rows: int) -> np.ndarray:
     Returns
     -------
     ndarray of int64, shape (n_rows,)
+        Row positions, sorted by their key (the inverse permutation of ranks ``keys``).
 
     Raises
     ------
     ValueError
-        When ``keys`` has the wrong shape, is not integer, or repeats a value (ties would be
-        broken by position, the order dependence the keys are there to remove).
+        When ``keys`` has the wrong shape or repeats a value (ties would be broken by
+        position, the order dependence the keys are there to remove).
+    TypeError
+        When ``keys`` is not integer.
+
+    Examples
+    --------
+    >>> keys = order_keys(["CA", "AC", "AA"])
+    >>> canonical_order(keys, 3).tolist()
+    [2, 1, 0]
     """
     array = np.asarray(keys)
     if array.shape != (n_rows,):
@@ -130,11 +139,14 @@ def quantile_matched_sample(
 
     Parameters
     ----------
-    reference : ndarray, shape (n,)
+    reference : ndarray of float, shape (n,)
         Values whose distribution the sample should follow (e.g. the response).
     fraction : float in (0, 1]
-    rng : numpy Generator
+        Share of the rows to draw (at most; bins with few rows cap every bin).
+    rng : numpy.random.Generator
+        Source of the draws.
     n_quantiles : int, default 10
+        Largest number of quantile bins.
     keys : array-like of int, shape (n,), optional
         Distinct canonical ranks of the rows (:func:`order_keys`). When given, the draw is made
         with the rows sorted by ``keys`` and mapped back, so for a given ``rng`` state the same
@@ -143,8 +155,35 @@ def quantile_matched_sample(
 
     Returns
     -------
-    ndarray of int64
-        Sorted row indices.
+    ndarray of int64, shape (n_sampled,)
+        Sorted row indices, ``n_sampled <= floor(n * fraction)``.
+
+    Raises
+    ------
+    ValueError
+        When ``floor(n * fraction)`` is 0, or ``keys`` are invalid.
+
+    Examples
+    --------
+    20 % of 100 evenly spread values: 2 from each decile.
+
+    >>> import numpy as np
+    >>> rows = quantile_matched_sample(np.arange(100.0), 0.2, np.random.default_rng(0))
+    >>> len(rows), np.bincount(rows // 10).tolist()
+    (20, [2, 2, 2, 2, 2, 2, 2, 2, 2, 2])
+
+    With ``keys`` the same rows are drawn whatever order they come in:
+
+    >>> seqs = ["AAC", "GTA", "CCA", "TTT", "ACG", "GGG"]
+    >>> y = np.array([0.1, 0.5, 0.2, 0.9, 0.4, 0.7])
+    >>> draw = quantile_matched_sample(y, 0.5, np.random.default_rng(1), keys=order_keys(seqs))
+    >>> shuffled = [5, 3, 1, 0, 2, 4]
+    >>> again = quantile_matched_sample(
+    ...     y[shuffled], 0.5, np.random.default_rng(1),
+    ...     keys=order_keys([seqs[i] for i in shuffled]),
+    ... )
+    >>> sorted(seqs[i] for i in draw) == sorted(seqs[shuffled[i]] for i in again)
+    True
     """
     reference = np.asarray(reference, dtype=float)
     if keys is not None:
@@ -173,12 +212,25 @@ def stage_seeds(random_state, n: int) -> list[np.random.SeedSequence]:
     Parameters
     ----------
     random_state : int, Generator, RandomState or None
-        An int gives the same seeds every time; a generator is drawn from once.
+        An int gives the same seeds every time; a generator is drawn from once; None gives
+        fresh entropy.
     n : int
+        Number of stages.
 
     Returns
     -------
     list of numpy.random.SeedSequence, length n
+        Independent child seeds, e.g. for :func:`numpy.random.default_rng`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> first, second = stage_seeds(0, 2), stage_seeds(0, 2)
+    >>> len(first)
+    2
+    >>> draw = lambda seed: int(np.random.default_rng(seed).integers(10**6))
+    >>> draw(first[1]) == draw(second[1]), draw(first[0]) == draw(first[1])
+    (True, False)
     """
     if isinstance(random_state, np.random.Generator):
         random_state = int(random_state.integers(2**63))

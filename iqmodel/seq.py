@@ -51,14 +51,33 @@ _COMPLEMENT_CODES = np.array([3, 2, 1, 0, 4], dtype=np.int8)
 
 
 class RaggedCodes(NamedTuple):
-    """Sequences of any lengths, concatenated.
+    """Sequences of any lengths, concatenated (what :func:`encode_ragged` returns).
+
+    ``len(ragged)`` is the number of sequences.
+
+    Parameters
+    ----------
+    codes : ndarray of int8, shape (total_length,)
+        All sequences' codes (A=0, C=1, G=2, T=3, N=4) one after another; ``total_length``
+        is the sum of the sequence lengths in bp.
+    offsets : ndarray of int64, shape (n_seqs + 1,)
+        Sequence ``i`` is ``codes[offsets[i]:offsets[i + 1]]``; ``offsets[0] == 0`` and
+        ``offsets[-1] == total_length``.
 
     Attributes
     ----------
     codes : ndarray of int8, shape (total_length,)
-        All sequences' codes one after another.
+        As above.
     offsets : ndarray of int64, shape (n_seqs + 1,)
-        Sequence ``i`` is ``codes[offsets[i]:offsets[i + 1]]``.
+        As above.
+    lengths : ndarray of int64, shape (n_seqs,)
+        Length of each sequence in bp.
+
+    Examples
+    --------
+    >>> ragged = encode_ragged(["ACG", "TTN"])
+    >>> ragged.codes.tolist(), ragged.offsets.tolist(), len(ragged)
+    ([0, 1, 2, 3, 3, 4], [0, 3, 6], 2)
     """
 
     codes: np.ndarray
@@ -66,11 +85,37 @@ class RaggedCodes(NamedTuple):
 
     @property
     def lengths(self) -> np.ndarray:
-        """Length of each sequence in bp, shape (n_seqs,)."""
+        """Length of each sequence in bp: ndarray of int64, shape (n_seqs,)."""
         return np.diff(self.offsets)
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
+
+    def rows(self, start: int, stop: int) -> RaggedCodes:
+        """Sequences ``start`` to ``stop - 1`` (clipped to the sequences there are).
+
+        Parameters
+        ----------
+        start : int
+            First sequence, >= 0.
+        stop : int
+            One past the last sequence.
+
+        Returns
+        -------
+        RaggedCodes
+            The selected sequences, offsets starting at 0 (the codes are a view).
+
+        Examples
+        --------
+        >>> encode_ragged(["ACG", "TT", "GGGG"]).rows(1, 5).lengths.tolist()
+        [2, 4]
+        """
+        start, stop = min(start, len(self)), min(stop, len(self))
+        first = self.offsets[start]
+        return RaggedCodes(
+            self.codes[first : self.offsets[stop]], self.offsets[start : stop + 1] - first
+        )
 
 
 def _check_string_list(seqs) -> list[str]:
@@ -158,6 +203,29 @@ def encode_ragged(seqs, *, allow_iupac: bool = False) -> RaggedCodes:
     Returns
     -------
     RaggedCodes
+        The codes of all sequences concatenated, with their offsets. A ``RaggedCodes`` input
+        is returned as is; an int8 matrix becomes equal-length pieces (no copy).
+
+    Raises
+    ------
+    TypeError
+        When ``seqs`` is a single string, not a list of strings, or an array of a dtype
+        other than int8.
+    ValueError
+        When a sequence holds a character other than A, C, G, T, N (and IUPAC codes when
+        ``allow_iupac``), or an int8 array is not 2-D or has codes outside 0..4.
+
+    See Also
+    --------
+    encode : The same for sequences of one length, as a matrix.
+
+    Examples
+    --------
+    >>> ragged = encode_ragged(["ACG", "ttttN"])
+    >>> ragged.lengths.tolist()
+    [3, 5]
+    >>> ragged.codes[ragged.offsets[1]:ragged.offsets[2]].tolist()
+    [3, 3, 3, 3, 4]
     """
     if isinstance(seqs, RaggedCodes):
         return seqs
@@ -181,6 +249,28 @@ def encode(seqs, *, allow_iupac: bool = False) -> np.ndarray:
     Returns
     -------
     ndarray of int8, shape (n_seqs, length)
+        Base codes (A=0, C=1, G=2, T=3, N=4); an int8 input is validated and returned
+        (C-contiguous).
+
+    Raises
+    ------
+    ValueError
+        When the sequences differ in length, hold an invalid character, or an int8 input
+        is not 2-D or has codes outside 0..4.
+    TypeError
+        When ``seqs`` is a single string or not a list of strings / int8 array.
+
+    See Also
+    --------
+    encode_ragged : For sequences of different lengths.
+    decode : The inverse.
+
+    Examples
+    --------
+    >>> encode(["ACGTN", "acgtn"]).tolist()
+    [[0, 1, 2, 3, 4], [0, 1, 2, 3, 4]]
+    >>> encode(["ACGR"], allow_iupac=True).tolist()
+    [[0, 1, 2, 4]]
     """
     if isinstance(seqs, np.ndarray) and seqs.dtype != object and seqs.dtype.kind != "U":
         return _check_code_array(seqs)
@@ -197,7 +287,30 @@ def encode(seqs, *, allow_iupac: bool = False) -> np.ndarray:
 
 
 def decode(codes: np.ndarray) -> list[str]:
-    """Turn an int8 code matrix of shape (n_seqs, length) back into upper-case strings."""
+    """Turn an int8 code matrix back into upper-case strings.
+
+    Parameters
+    ----------
+    codes : ndarray of int8, shape (n_seqs, length)
+        Base codes (A=0, C=1, G=2, T=3, N=4).
+
+    Returns
+    -------
+    list of str, length n_seqs
+        Upper-case sequences of ``length`` letters each.
+
+    Raises
+    ------
+    TypeError
+        When ``codes`` is not int8.
+    ValueError
+        When ``codes`` is not 2-D or holds a code outside 0..4.
+
+    Examples
+    --------
+    >>> decode(encode(["acgtn", "GATTA"]))
+    ['ACGTN', 'GATTA']
+    """
     codes = _check_code_array(np.asarray(codes))
     letters = np.frombuffer(ALPHABET.encode(), dtype=np.uint8)[codes]
     return [row.tobytes().decode("ascii") for row in letters]
@@ -208,6 +321,29 @@ def reverse_complement(seqs):
 
     Strings keep their case (soft-masking survives); N and IUPAC letters are complemented
     (IUPAC by its complementary code). An int8 matrix gives an int8 matrix.
+
+    Parameters
+    ----------
+    seqs : list of str or ndarray of int8, shape (n_seqs, length)
+        DNA sequences (strings of any lengths) or their codes.
+
+    Returns
+    -------
+    list of str or ndarray of int8, shape (n_seqs, length)
+        The reverse complements: a list of strings for string input, a C-contiguous int8
+        matrix for code input (N stays N).
+
+    Raises
+    ------
+    TypeError
+        When ``seqs`` is a single string or an array of another dtype.
+
+    Examples
+    --------
+    >>> reverse_complement(["AACGTn", "ACGR"])
+    ['nACGTT', 'YCGT']
+    >>> decode(reverse_complement(encode(["AACGN"])))
+    ['NCGTT']
     """
     if isinstance(seqs, np.ndarray) and seqs.dtype != object and seqs.dtype.kind != "U":
         codes = _check_code_array(seqs)
@@ -230,9 +366,24 @@ def _base_counts(ragged: RaggedCodes) -> np.ndarray:
 
 
 def gc_content(seqs) -> np.ndarray:
-    """Fraction of G + C among the A/C/G/T bases of each sequence, shape (n_seqs,).
+    """Fraction of G + C among the A/C/G/T bases of each sequence.
 
     N bases are left out of numerator and denominator; an all-N sequence gives NaN.
+
+    Parameters
+    ----------
+    seqs : list of str or ndarray of int8, shape (n_seqs, length)
+        DNA sequences (strings may differ in length) or their codes.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_seqs,)
+        GC fraction in [0, 1] per sequence, NaN for a sequence without A/C/G/T bases.
+
+    Examples
+    --------
+    >>> gc_content(["GGCC", "ATGCNN", "NNNN"]).tolist()
+    [1.0, 0.5, nan]
     """
     counts = _base_counts(encode_ragged(seqs))
     acgt = counts[:, :4].sum(axis=1)
@@ -258,10 +409,24 @@ def _dinucleotide_counts(ragged: RaggedCodes) -> np.ndarray:
 def dinucleotide_frequencies(seqs) -> pd.DataFrame:
     """Frequency of each of the 16 dinucleotides among each sequence's ACGT pairs.
 
+    Overlapping pairs are counted (a sequence of ``L`` bases has ``L - 1`` pairs); pairs
+    with an N are skipped.
+
+    Parameters
+    ----------
+    seqs : list of str or ndarray of int8, shape (n_seqs, length)
+        DNA sequences (strings may differ in length) or their codes.
+
     Returns
     -------
     DataFrame, shape (n_seqs, 16)
         Columns ``AA, AC, ..., TT``; rows sum to 1 (NaN for sequences without a valid pair).
+
+    Examples
+    --------
+    >>> freqs = dinucleotide_frequencies(["ACGT", "AAAN"])
+    >>> freqs.loc[0, ["AC", "CG", "GT"]].round(3).tolist(), float(freqs.loc[1, "AA"])
+    ([0.333, 0.333, 0.333], 1.0)
     """
     counts = _dinucleotide_counts(encode_ragged(seqs))
     totals = counts.sum(axis=1, keepdims=True)
@@ -272,11 +437,25 @@ def dinucleotide_frequencies(seqs) -> pd.DataFrame:
 def cpg_content(seqs) -> pd.DataFrame:
     """CpG density and observed/expected ratio per sequence.
 
+    Parameters
+    ----------
+    seqs : list of str or ndarray of int8, shape (n_seqs, length)
+        DNA sequences (strings may differ in length) or their codes.
+
     Returns
     -------
     DataFrame, shape (n_seqs, 2)
         ``cpg_fraction``: CG dinucleotides per ACGT pair; ``cpg_obs_exp``: observed CpG count
         divided by ``n_C * n_G / n_ACGT`` (Gardiner-Garden & Frommer), NaN when no C or G.
+
+    Examples
+    --------
+    ``ACGCGT`` has 2 CpGs among 5 pairs, and 2 C and 2 G among 6 bases (expected
+    ``2 * 2 / 6``):
+
+    >>> table = cpg_content(["ACGCGT", "AAAA"])
+    >>> table["cpg_fraction"].tolist(), round(float(table.loc[0, "cpg_obs_exp"]), 3)
+    ([0.4, 0.0], 3.0)
     """
     ragged = encode_ragged(seqs)
     pairs = _dinucleotide_counts(ragged)

@@ -65,6 +65,21 @@ _COORDINATE_COLUMNS = ("chrom", "start", "end")
 class Trajectory(NamedTuple):
     """Everything a trajectory fit needs, one row per kept peak.
 
+    Parameters
+    ----------
+    peaks : DataFrame, shape (n_peaks, >= 0)
+        Peak table, index = peak names.
+    sequences : list of str
+        Peak sequences.
+    dap : Series of float64, shape (n_peaks,)
+        dAP of each peak.
+    split : Series of str, shape (n_peaks,)
+        ``"train"`` or ``"test"``.
+    removed : DataFrame
+        Peaks left out.
+    ap : DataFrame or None
+        Per-state values.
+
     Attributes
     ----------
     peaks : DataFrame, shape (n_peaks, >= 1)
@@ -79,6 +94,14 @@ class Trajectory(NamedTuple):
         Peaks left out and why (columns ``name``, ``reason``); empty when none were.
     ap : DataFrame or None
         Access probability per state of the kept peaks.
+
+    Examples
+    --------
+    >>> data = load_table_trajectory("mouse-atac", "c1", "c5", random_state=0)
+    >>> len(data.sequences), data.dap.shape, data.split.value_counts().to_dict()
+    (1000, (1000,), {'train': 800, 'test': 200})
+    >>> data.ap.columns.tolist(), len(data.removed)
+    (['c1', 'c2', 'c3', 'c4', 'c5'], 0)
     """
 
     peaks: pd.DataFrame
@@ -90,7 +113,28 @@ class Trajectory(NamedTuple):
 
 
 def parse_tracks(items: Sequence[str] | Mapping) -> dict:
-    """``["state=path", ...]`` or a mapping -> {state: path}."""
+    """``["state=path", ...]`` or a mapping -> {state: path}.
+
+    Parameters
+    ----------
+    items : list of str or mapping of str to path
+        ``STATE=PATH`` items (as ``--bigwig`` takes them), or the mapping itself.
+
+    Returns
+    -------
+    dict of str to str
+        State -> path, in the order given (a mapping is copied as is).
+
+    Raises
+    ------
+    ValueError
+        For an item without ``=``, state or path, or a state given twice.
+
+    Examples
+    --------
+    >>> parse_tracks(["early=early.bw", "late=late.bw"])
+    {'early': 'early.bw', 'late': 'late.bw'}
+    """
     if isinstance(items, Mapping):
         return dict(items)
     tracks = {}
@@ -144,10 +188,34 @@ def read_signal(
     window : int, default 20000
         Regional window for bigWigs and fragments, bp (spec 9.3).
     progress : bool, default False
+        Show progress bars while reading tracks.
 
     Returns
     -------
     TrackSignal
+        ``peak`` signal (peaks x states) and ``regional`` window signal (None for counts
+        tables and AnnData).
+
+    Raises
+    ------
+    ValueError
+        Unless exactly one kind of input is given, or when ``h5ad`` lacks ``groupby`` or
+        ``fragments`` lacks ``barcodes``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> peaks = pd.DataFrame({"chrom": ["chr1", "chr1"], "start": [100, 900],
+    ...                       "end": [600, 1400], "name": ["p1", "p2"]}).set_index("name",
+    ...                                                                          drop=False)
+    >>> counts = pd.DataFrame({"peak": ["p2", "p1"], "early": [5, 3], "late": [0, 9]})
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "counts.tsv"
+    ...     counts.to_csv(path, sep="\\t", index=False)
+    ...     signal = read_signal(peaks, counts=path)
+    >>> signal.peak.to_dict("list"), signal.regional is None
+    ({'early': [3.0, 5.0], 'late': [9.0, 0.0]}, True)
     """
     sources = {"counts": counts, "bigwigs": bigwigs, "fragments": fragments}
     given = [name for name, value in sources.items() if value] + (["h5ad"] if h5ad else [])
@@ -182,14 +250,25 @@ def normalize_signal(signal: TrackSignal, **params) -> tuple[pd.DataFrame, APNor
     Parameters
     ----------
     signal : TrackSignal
+        Peak (and regional) signal, e.g. from :func:`read_signal`.
     **params
         :class:`iqmodel.ap.APNormalizer` parameters.
 
     Returns
     -------
     ap : DataFrame, shape (n_peaks, n_states), values in [0, 1]
+        Access probabilities.
     normalizer : APNormalizer
         Fitted; its ``report_`` says how many peaks were constitutive.
+
+    Examples
+    --------
+    >>> from iqmodel.io.tracks import TrackSignal
+    >>> peak = pd.DataFrame({"a": [9.0, 1.0, 0.0, 4.0], "b": [8.0, 2.0, 1.0, 0.0]},
+    ...                     index=["p1", "p2", "p3", "p4"])
+    >>> ap, normalizer = normalize_signal(TrackSignal(peak, None, None), constitutive=["p1"])
+    >>> ap.round(3).to_dict("list"), normalizer.report_["regional_normalization"]
+    ({'a': [1.0, 0.111, 0.0, 0.444], 'b': [1.0, 0.25, 0.125, 0.0]}, False)
     """
     normalizer = APNormalizer(**params)
     ap = normalizer.fit_transform(signal.peak, signal.regional)
@@ -214,6 +293,18 @@ def filter_near_tss(peaks: pd.DataFrame, tss, min_distance: float) -> pd.Series:
     -------
     Series of bool, index = peak names
         True for peaks to keep.
+
+    Examples
+    --------
+    Peak ``a`` is 51 bp from the TSS, ``b`` 8651 bp, ``c`` is on a chromosome without TSS:
+
+    >>> peaks = pd.DataFrame({"chrom": ["chr1", "chr1", "chr2"], "start": [100, 9000, 500],
+    ...                       "end": [300, 9200, 700], "name": ["a", "b", "c"]},
+    ...                      index=["a", "b", "c"])
+    >>> tss = pd.DataFrame({"chrom": ["chr1"], "position": [350], "strand": ["+"],
+    ...                     "name": ["gene"]})
+    >>> filter_near_tss(peaks, tss, 1000).to_dict()
+    {'a': False, 'b': True, 'c': False}
     """
     table = tss if isinstance(tss, pd.DataFrame) else read_tss(tss)
     distance = tss_distance(peaks, table)
@@ -241,10 +332,29 @@ def split_peaks(
     test_fraction : float in [0, 1), default 0.2
         Otherwise a random fraction of the peaks is held out; 0 keeps every peak for training.
     random_state : int, optional
+        Seed of the random split.
 
     Returns
     -------
     Series of str, index = names
+        ``"train"`` or ``"test"`` per peak; ``round(test_fraction * n)`` test peaks in a
+        random split.
+
+    Raises
+    ------
+    ValueError
+        For ``test_chroms`` without ``chroms`` or with no peaks, a ``test_fraction`` outside
+        [0, 1), or fewer than 10 training peaks left.
+
+    Examples
+    --------
+    >>> names = pd.Index([f"p{i}" for i in range(20)])
+    >>> split_peaks(names, test_fraction=0.25, random_state=0).value_counts().to_dict()
+    {'train': 15, 'test': 5}
+    >>> chroms = pd.Series(["chr1"] * 12 + ["chr2"] * 8, index=names)
+    >>> split = split_peaks(names, chroms=chroms, test_chroms=["chr2"])
+    >>> split[chroms == "chr2"].unique().tolist(), int((split == "train").sum())
+    (['test'], 12)
     """
     split = pd.Series("train", index=names, dtype=object)
     if test_chroms:
@@ -321,16 +431,65 @@ def load_trajectory(
         A precomputed AP table (peaks x states, e.g. from ``iqmodel normalize``); else
         ``**signal`` (see :func:`read_signal`) is read and normalised.
     size : int, default 500
+        Width of every peak after resizing, bp (the sequence length).
     tss : str, Path or DataFrame, optional
         TSS positions; peaks within ``min_tss_distance`` are removed and reported.
-    test_chroms, test_fraction, random_state
+    min_tss_distance : float, default 5000
+        See :func:`filter_near_tss` (bp).
+    test_chroms : list of str, optional
         See :func:`split_peaks`.
+    test_fraction : float, default 0.2
+        See :func:`split_peaks`.
+    random_state : int, optional
+        See :func:`split_peaks`.
+    progress : bool, default False
+        Show progress bars while reading tracks.
     ap_params : mapping, optional
         APNormalizer parameters.
+    **signal
+        The ATAC signal: ``counts``, ``bigwigs``, ``fragments`` + ``barcodes``, or ``h5ad`` +
+        ``groupby`` (see :func:`read_signal`); not with ``ap``.
 
     Returns
     -------
     Trajectory
+        The kept peaks (resized), their sequences, dAP, split, the removed peaks and AP.
+
+    Raises
+    ------
+    ValueError
+        Without peaks, when no peak survives the TSS filter, for AP tables without some
+        peaks, or invalid signal (see :func:`read_signal`).
+
+    Warns
+    -----
+    IQModelWarning
+        When peaks are removed near a TSS, or AP rows are left unused.
+
+    Examples
+    --------
+    A 5 kb genome, 20 peaks of 100 bp resized to 50 bp, and a counts table:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> rng = np.random.default_rng(0)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     folder = Path(folder)
+    ...     genome = "".join(rng.choice(list("ACGT"), 5000))
+    ...     _ = (folder / "genome.fa").write_text(f">chr1\\n{genome}\\n")
+    ...     bed = "".join(f"chr1\\t{200 * i + 100}\\t{200 * i + 200}\\tp{i}\\n" for i in range(20))
+    ...     _ = (folder / "peaks.bed").write_text(bed)
+    ...     counts = pd.DataFrame({"peak": [f"p{i}" for i in range(20)],
+    ...                            "early": rng.integers(1, 50, 20),
+    ...                            "late": rng.integers(1, 50, 20)})
+    ...     counts.to_csv(folder / "counts.tsv", sep="\\t", index=False)
+    ...     data = load_trajectory(folder / "peaks.bed", folder / "genome.fa", "early", "late",
+    ...                            counts=folder / "counts.tsv", size=50, random_state=0,
+    ...                            ap_params={"const_quantile": 0.8})
+    >>> len(data.sequences), len(data.sequences[0]), data.ap.shape
+    (20, 50, (20, 2))
+    >>> data.sequences[0] == genome[125:175], data.split.value_counts().to_dict()
+    (True, {'train': 16, 'test': 4})
     """
     genome = genome if isinstance(genome, Genome) else Genome(genome)
     if peaks_path is None:
@@ -404,7 +563,31 @@ def _aligned_ap(ap: pd.DataFrame, names: pd.Index) -> pd.DataFrame:
 
 
 def read_ap_table(path) -> pd.DataFrame:
-    """An AP table written by ``iqmodel normalize`` (first column = peak names)."""
+    """An AP table written by ``iqmodel normalize`` (first column = peak names).
+
+    Parameters
+    ----------
+    path : str or Path
+        Tab-separated table: peak names, then one column per state; ``chrom``, ``start``,
+        ``end`` columns are dropped.
+
+    Returns
+    -------
+    DataFrame of float64, shape (n_peaks, n_states)
+        Index = peak names; columns = states.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> table = pd.DataFrame({"chrom": ["chr1", "chr1"], "a": [0.2, 1.0], "b": [0.0, 0.5]},
+    ...                      index=pd.Index(["p1", "p2"], name="name"))
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     table.to_csv(Path(folder) / "ap.tsv", sep="\\t")
+    ...     ap = read_ap_table(Path(folder) / "ap.tsv")
+    >>> ap.columns.tolist(), ap.index.tolist(), ap["a"].tolist()
+    (['a', 'b'], ['p1', 'p2'], [0.2, 1.0])
+    """
     table = pd.read_csv(path, sep="\t", index_col=0)
     coordinates = [c for c in _COORDINATE_COLUMNS if c in table.columns]
     return table.drop(columns=coordinates).astype(np.float64)
@@ -434,6 +617,19 @@ def read_sequence_table(table) -> pd.DataFrame:
     -------
     DataFrame
         Index = peak names (str, unique); the name column itself is dropped.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file does not exist (and is not a bundled name).
+    ValueError
+        Without a ``sequence`` column, or with repeated peak names.
+
+    Examples
+    --------
+    >>> table = read_sequence_table("mouse-atac")
+    >>> table.shape, table.columns.tolist()[:2], table.index[:2].tolist()
+    ((1000, 6), ['sequence', 'c1'], ['1', '2'])
     """
     with _table_path(table).open("rb") as handle:
         compression = "gzip" if str(table).endswith(".gz") or str(table) in EXAMPLES else None
@@ -470,12 +666,28 @@ def load_table_trajectory(
         column (``name``/``peak_id``/``row_id``...) and optional ``chrom``/``start``/``end``;
         or a bundled example name (``"mouse-atac"``).
     start, end : str or list of str
-    test_chroms, test_fraction, random_state
+        Trajectory start and end state(s) (columns of the table; a list is averaged).
+    test_chroms : list of str, optional
+        See :func:`split_peaks` (needs a ``chrom`` column).
+    test_fraction : float, default 0.2
+        See :func:`split_peaks`.
+    random_state : int, optional
         See :func:`split_peaks`.
 
     Returns
     -------
     Trajectory
+        ``peaks`` holds the coordinate columns (possibly none), ``ap`` the numeric state
+        columns as given, ``removed`` is empty.
+
+    Examples
+    --------
+    >>> data = load_table_trajectory("mouse-atac", "c1", ["c4", "c5"], test_fraction=0.1,
+    ...                              random_state=0)
+    >>> len(data.sequences), int((data.split == "test").sum())
+    (1000, 100)
+    >>> bool(data.dap.between(-1, 1).all())
+    True
     """
     frame = read_sequence_table(table)
     coordinates = [c for c in _COORDINATE_COLUMNS if c in frame.columns]
@@ -508,17 +720,36 @@ def fit_trajectory(data: Trajectory, params: Mapping) -> tuple:
     Parameters
     ----------
     data : Trajectory
+        The peaks, sequences, dAP and split.
     params : mapping
         IQModel parameters.
 
     Returns
     -------
     model : IQModel
-    predictions : DataFrame
+        Fitted on the training peaks.
+    predictions : DataFrame, shape (n_peaks, 4)
         ``name``, ``split``, ``observed`` and ``predicted`` dAP for every peak.
     metrics : dict
         ``train`` and ``test`` (``n``, ``r2`` (coefficient of determination) and
-        ``pearson_r2``), ``n_motifs``, ``n_removed``, ``fit_seconds``.
+        ``pearson_r2``; ``test`` only with test peaks), ``n_motifs``, ``n_removed``,
+        ``fit_seconds``.
+
+    Examples
+    --------
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> planted = make_planted_dataset(n_seqs=300, seq_length=100, n_motifs=2, random_state=0)
+    >>> names = pd.Index([f"peak{i}" for i in range(300)], name="name")
+    >>> data = Trajectory(pd.DataFrame(index=names), planted.sequences,
+    ...                   pd.Series(planted.dap, index=names), split_peaks(names, random_state=0),
+    ...                   pd.DataFrame(columns=["name", "reason"]), None)
+    >>> params = {"motif_db": planted.truth.motifs, "distill": False, "filter": False,
+    ...           "verbose": 0, "random_state": 0}
+    >>> model, predictions, metrics = fit_trajectory(data, params)
+    >>> predictions.columns.tolist(), metrics["train"]["n"], metrics["test"]["n"]
+    (['name', 'split', 'observed', 'predicted'], 240, 60)
+    >>> metrics["n_motifs"], bool(metrics["test"]["r2"] > 0.9)
+    (2, True)
     """
     from iqmodel.model import IQModel
 
@@ -568,6 +799,20 @@ def check_run_folder(out_dir, *, overwrite: bool = False) -> None:
     ValueError
         When ``out_dir`` is the current working folder or holds it (a run folder is replaced
         as a whole, which would pull the folder from under the running process).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     check_run_folder(Path(folder) / "new_run")  # missing: fine
+    ...     _ = (Path(folder) / "old.txt").write_text("an earlier run")
+    ...     check_run_folder(folder, overwrite=True)  # non-empty, but overwrite
+    ...     try:
+    ...         check_run_folder(folder)
+    ...     except FileExistsError:
+    ...         print("not empty")
+    not empty
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -632,12 +877,17 @@ def write_run(
     model : IQModel
         Fitted.
     data : Trajectory
+        The data the model was fitted on.
     predictions : DataFrame
+        As returned by :func:`fit_trajectory`.
     metrics : dict
+        As returned by :func:`fit_trajectory` (written as JSON).
     config : mapping of str to mapping
         TOML tables for ``config.toml`` (see :func:`iqmodel.config.write_toml`).
     figures : bool, default True
+        Also write the report and the prediction scatter (:func:`write_figures`; slow).
     overwrite : bool, default False
+        Replace an existing non-empty ``out_dir``.
 
     Returns
     -------
@@ -648,6 +898,28 @@ def write_run(
     ------
     NotADirectoryError, FileExistsError
         See :func:`check_run_folder`; raised before anything is written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> planted = make_planted_dataset(n_seqs=300, seq_length=100, n_motifs=2, random_state=0)
+    >>> names = pd.Index([f"peak{i}" for i in range(300)], name="name")
+    >>> data = Trajectory(pd.DataFrame(index=names), planted.sequences,
+    ...                   pd.Series(planted.dap, index=names), split_peaks(names, random_state=0),
+    ...                   pd.DataFrame(columns=["name", "reason"]), None)
+    >>> params = {"motif_db": planted.truth.motifs, "distill": False, "filter": False,
+    ...           "verbose": 0, "random_state": 0}
+    >>> model, predictions, metrics = fit_trajectory(data, params)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     files = write_run(Path(folder) / "run", model, data, predictions, metrics,
+    ...                       {"run": {"seed": 0}}, figures=False)
+    ...     names = sorted(path.name for path in files)
+    ...     complete = all(path.is_file() for path in files)
+    >>> names, complete  # doctest: +NORMALIZE_WHITESPACE
+    (['config.toml', 'data.tsv.gz', 'metrics.json', 'model.json', 'predictions.tsv',
+      'removed_peaks.tsv'], True)
     """
     return write_run_folder(
         out_dir,
@@ -657,8 +929,11 @@ def write_run(
 
 
 def write_run_folder(out_dir, write_files, *, overwrite: bool = False) -> list[Path]:
-    """Write a run folder as one whole: ``write_files(folder)`` fills a hidden sibling
-    folder, which is renamed to ``out_dir`` only when complete.
+    """Write a run folder as one whole, renamed into place only when complete.
+
+    ``write_files(folder)`` fills a hidden sibling folder, which is renamed to ``out_dir``
+    only when it returns; when it raises, the partial folder is removed and ``out_dir`` is
+    left as it was.
 
     Parameters
     ----------
@@ -674,6 +949,34 @@ def write_run_folder(out_dir, write_files, *, overwrite: bool = False) -> list[P
     -------
     list of Path
         The files written, as paths inside ``out_dir``.
+
+    Raises
+    ------
+    NotADirectoryError, FileExistsError, ValueError
+        See :func:`check_run_folder`.
+    OSError
+        When the parent folder refuses the partial folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> def write_files(folder):
+    ...     path = folder / "result.txt"
+    ...     _ = path.write_text("done")
+    ...     return [path]
+    >>> def fail(folder):
+    ...     raise RuntimeError("interrupted")
+    >>> with tempfile.TemporaryDirectory() as parent:
+    ...     files = write_run_folder(Path(parent) / "run", write_files)
+    ...     written = [path.relative_to(parent).as_posix() for path in files]
+    ...     try:
+    ...         write_run_folder(Path(parent) / "other", fail)
+    ...     except RuntimeError:
+    ...         pass
+    ...     left = sorted(path.name for path in Path(parent).iterdir())
+    >>> written, left
+    (['run/result.txt'], ['run'])
     """
     check_run_folder(out_dir, overwrite=overwrite)
     out = Path(os.path.abspath(out_dir))  # "." and "runs/x/" have a name and a parent
@@ -742,19 +1045,23 @@ def write_figures(out_dir, model, data: Trajectory, predictions: pd.DataFrame) -
     out_dir : str or Path
         An existing folder; ``report.pdf`` and ``prediction_scatter.png`` are written there.
     model : IQModel
+        The fitted model.
     data : Trajectory
+        The data it was fitted on (training peaks for the report, test peaks scored).
     predictions : DataFrame
         As returned by :func:`fit_trajectory`.
 
     Returns
     -------
     list of Path
+        ``[report.pdf, prediction_scatter.png]`` in ``out_dir``.
+
+    Notes
+    -----
+    The figures are detached from pyplot, so the backend and the open figures of a notebook
+    are left alone. See :func:`write_run` for an
+    example (with ``figures=True``); rendering the report takes several seconds.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from iqmodel import plot
 
     out = Path(out_dir)
@@ -763,7 +1070,7 @@ def write_figures(out_dir, model, data: Trajectory, predictions: pd.DataFrame) -
     sequences = np.asarray(data.sequences, dtype=object)
     dap = data.dap.to_numpy()
     report_path = out / "report.pdf"
-    figures = plot.report(
+    plot.report(  # saved pages are detached figures: no pyplot state, no backend switch
         model,
         list(sequences[train]),
         dap[train],
@@ -771,17 +1078,16 @@ def write_figures(out_dir, model, data: Trajectory, predictions: pd.DataFrame) -
         test_dap=dap[test] if test.any() else None,
         path=report_path,
     )
-    for figure in figures if isinstance(figures, list) else [figures]:
-        plt.close(figure)
     shown = test if test.any() else train
-    ax = plot.prediction_scatter(
+    figure = plot.new_figure((4.2, 4.2), pyplot=False)
+    plot.prediction_scatter(
         predictions["observed"].to_numpy()[shown],
         predictions["predicted"].to_numpy()[shown],
+        ax=figure.subplots(),
         title="held-out peaks" if test.any() else "training peaks",
     )
     scatter_path = atomic_write(
         out / "prediction_scatter.png",
-        lambda tmp: ax.figure.savefig(tmp, format="png", dpi=150, bbox_inches="tight"),
+        lambda tmp: figure.savefig(tmp, format="png", dpi=150, bbox_inches="tight"),
     )
-    plt.close(ax.figure)
     return [report_path, scatter_path]

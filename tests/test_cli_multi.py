@@ -52,8 +52,14 @@ def _args(root, out, *extra):
 
 @pytest.fixture(scope="module")
 def run_folder(table, tmp_path_factory):
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    backend, open_figures = matplotlib.get_backend(), plt.get_fignums()
     out = tmp_path_factory.mktemp("runs") / "multi"
     assert main(_args(table, out)) == 0
+    # the report is written from detached figures: a notebook keeps its backend and figures
+    assert matplotlib.get_backend() == backend and plt.get_fignums() == open_figures
     return out
 
 

@@ -64,12 +64,14 @@ def test_write_toml_round_trips(tmp_path):
     sections = {
         "run": {"seed": 3, "start": "c1", "states": ["a", "b"], "skip": None},
         "model": {"glm_lambda": 1e-5, "filter": True, "motif_db": 'x"y.meme'},
+        "odd": {"text": 'a\nb\t"q" \\ \x01 \x7f é 😀'},  # control characters are escaped
     }
     path = write_toml(sections, tmp_path / "config.toml")
     loaded = tomllib.loads(path.read_text())
     assert loaded == {
         "run": {"seed": 3, "start": "c1", "states": ["a", "b"]},
         "model": {"glm_lambda": 1e-5, "filter": True, "motif_db": 'x"y.meme'},
+        "odd": sections["odd"],
     }
     assert [p.name for p in tmp_path.iterdir()] == ["config.toml"]  # no temporary left
 

@@ -371,3 +371,14 @@ def test_h5ad_errors_are_one_line_messages(inputs, tmp_path, capsys):
     assert "obs has no column 'celltype'" in err and len(err.strip().splitlines()) == 1
     assert main([*args, "--groupby", "cluster", "--min-cells", "50"]) == 1
     assert "every group of obs['cluster'] has fewer than min_cells=50" in capsys.readouterr().err
+
+
+def test_numeric_groups_keep_numeric_order():
+    adata = anndata.AnnData(
+        np.ones((4, 2), dtype=np.float32),
+        obs=pd.DataFrame({"cluster": [10, 2, 1, 2]}, index=["c0", "c1", "c2", "c3"]),
+        var=pd.DataFrame(index=["chr1:0-100", "chr1:200-300"]),
+    )
+    bulk = read_h5ad_pseudobulk(adata, "cluster", min_cells=1)
+    assert bulk.columns.tolist() == ["1", "2", "10"]
+    np.testing.assert_array_equal(bulk.to_numpy(), [[1, 2, 1], [1, 2, 1]])

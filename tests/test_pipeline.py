@@ -24,6 +24,7 @@ from iqmodel.pipeline import (
     fit_response_glm,
     name_distilled_motifs,
     screen_database,
+    screen_database_targets,
     screen_energies,
     select_motifs,
 )
@@ -319,3 +320,49 @@ def test_screen_on_precomputed_energies_equals_the_screen(data, database, screen
     again = screen_energies(energies, data.dap, min_cor=0.05, n_wanted=3)
     np.testing.assert_array_equal(again.candidates, screen.candidates)
     np.testing.assert_array_equal(again.energies, screen.energies)
+
+
+@pytest.fixture(scope="module")
+def wide_screen():
+    """300 planted sequences against 120 JASPAR motifs (all energies held whole) and three
+    targets whose screens end at min_cor, at min_cor / 2 and at the top-n fallback."""
+    data = make_planted_dataset(n_seqs=300, seq_length=120, motifs=PLANTED, random_state=9)
+    codes = encode(data.sequences)
+    database = load_motif_db("jaspar2024")[:120]
+    energies = database_energies(codes, database)
+    noise = np.random.default_rng(0).normal(size=len(codes))
+    scaled = (data.dap - data.dap.mean()) / data.dap.std()
+    targets = np.column_stack([data.dap, 0.3 * scaled + noise, noise])
+    return codes, database, energies, targets
+
+
+@pytest.mark.parametrize("chunk_size", [1, 7, 50, 1000])
+def test_streaming_screen_equals_the_screen_of_all_energies(wide_screen, chunk_size):
+    codes, database, energies, targets = wide_screen
+    screen = screen_database_targets(
+        codes, targets, database, min_cor=0.1, n_wanted=30, chunk_size=chunk_size
+    )
+    thresholds = []
+    for t, result in enumerate(screen.screens):
+        expected = screen_energies(energies, targets[:, t], min_cor=0.1, n_wanted=30)
+        np.testing.assert_array_equal(result.candidates, expected.candidates)
+        np.testing.assert_allclose(result.correlations, expected.correlations, atol=1e-12)
+        np.testing.assert_equal(result.threshold, expected.threshold)
+        np.testing.assert_array_equal(screen.candidate_energies(t), expected.energies)
+        thresholds.append(expected.threshold)
+    assert thresholds[0] == 0.1 and thresholds[1] == 0.05 and np.isnan(thresholds[2])
+    # only the union of the candidates is held
+    union = np.unique(np.concatenate([r.candidates for r in screen.screens]))
+    np.testing.assert_array_equal(screen.columns, union)
+    assert screen.energies.shape == (len(codes), len(union)) < energies.shape
+    single = screen_database(codes, targets[:, 0], database, min_cor=0.1, n_wanted=30)
+    np.testing.assert_array_equal(single.energies, screen.candidate_energies(0))
+
+
+def test_streaming_screen_rejects_a_bad_chunk_size(wide_screen):
+    codes, database, _, targets = wide_screen
+    for bad in (0, -3):
+        with pytest.raises(ValueError, match="chunk_size must be a positive integer"):
+            screen_database_targets(codes, targets, database, chunk_size=bad)
+    with pytest.raises(TypeError, match="chunk_size"):
+        screen_database_targets(codes, targets, database, chunk_size=2.5)

@@ -1,4 +1,42 @@
-"""Readers and writers: motif files and databases, genomes, peaks, ATAC signal (incl. AnnData)."""
+r"""Readers and writers: motif files and databases, genomes, peaks, ATAC signal (incl. AnnData).
+
+Coordinates are 0-based and half-open (``[start, end)``, as in BED) everywhere except in
+variant tables, whose ``pos`` is 1-based as in VCF. Text files may be gzipped; files are
+written atomically (temporary file in the same folder, then renamed).
+
+Motifs
+    :func:`load_motif_db` (the bundled JASPAR 2024 vertebrates, any motif file, or a
+    JASPAR release through pyjaspar: :func:`load_jaspar`, :func:`jaspar_releases`),
+    :func:`read_motifs` / :func:`write_motifs` (MEME, JASPAR/PFM, HOMER, long tables) and
+    the per-format readers and writers, :func:`motifs_from_table` / :func:`motifs_to_table`.
+Genome and peaks
+    :class:`Genome` (indexed FASTA), :func:`extract_sequences`, :func:`read_peaks`,
+    :func:`check_peaks`, :func:`resize_intervals`, :func:`merge_overlapping`,
+    :func:`read_tss`, :func:`tss_distance`.
+ATAC signal (peaks x states)
+    :func:`bigwig_signal`, :func:`fragment_counts` (both return a :class:`TrackSignal`),
+    :func:`read_counts_table`, :func:`read_h5ad_pseudobulk`, :func:`h5ad_peaks`,
+    :func:`parse_peak_names`.
+
+Variant files are read by :func:`iqmodel.io.vcf.read_vcf` and model files by
+:mod:`iqmodel.io.model_file`.
+
+Examples
+--------
+Peaks resized to the model length and their sequences fetched from a genome:
+
+>>> import pathlib, tempfile
+>>> import pandas as pd
+>>> from iqmodel.io import Genome, extract_sequences, resize_intervals
+>>> peaks = pd.DataFrame({"chrom": ["chr1"], "start": [2], "end": [6], "name": ["p1"]})
+>>> with tempfile.TemporaryDirectory() as folder:
+...     fasta = pathlib.Path(folder, "tiny.fa")
+...     _ = fasta.write_text(">chr1\nACGTACGTAA\n")
+...     with Genome(fasta) as genome:
+...         windows = resize_intervals(peaks, 8, chrom_sizes=genome.chrom_sizes)
+...         print(extract_sequences(genome, windows))
+['ACGTACGT']
+"""
 
 from __future__ import annotations
 

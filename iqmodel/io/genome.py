@@ -267,7 +267,7 @@ def _index_problem(path: Path, fai: Path, gzi: Path | None) -> str | None:
 
 
 class Genome:
-    """A genome FASTA file, indexed for random access.
+    r"""A genome FASTA file, indexed for random access.
 
     Parameters
     ----------
@@ -302,10 +302,41 @@ class Genome:
         indexed (saying so when its existing index did not match it), or an invalid
         ``soft_mask``.
 
+    See Also
+    --------
+    extract_sequences : The sequences of a whole peak set, checked first.
+
     Examples
     --------
-    >>> with Genome("mm10.fa") as genome:  # doctest: +SKIP
-    ...     genome.fetch("chr1", 3_000_000, 3_000_500)
+    A two-chromosome FASTA with soft-masked (lower-case) bases; the ``.fai`` index is
+    built next to it on first use:
+
+    >>> import pathlib, tempfile
+    >>> from iqmodel.io import Genome
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     fasta = pathlib.Path(folder, "tiny.fa")
+    ...     _ = fasta.write_text(">chr1\nACGTacgtAC\nGTTT\n>chr2\nGGGGCCCC\n")
+    ...     with Genome(fasta) as genome:
+    ...         print(genome.chrom_sizes, len(genome), "chr2" in genome)
+    ...         print(genome.fetch("chr1", 2, 12))  # 0-based, half-open; upper-cased
+    ...     with Genome(fasta, soft_mask="N") as genome:
+    ...         print(genome.fetch("chr1", 2, 12))  # soft-masked bases as N
+    ...     print(sorted(p.name for p in pathlib.Path(folder).iterdir()))
+    {'chr1': 14, 'chr2': 8} 2 True
+    GTACGTACGT
+    GTNNNNACGT
+    ['tiny.fa', 'tiny.fa.fai']
+
+    An unknown chromosome name gets a hint:
+
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     fasta = pathlib.Path(folder, "tiny.fa")
+    ...     _ = fasta.write_text(">chr1\nACGTACGTAC\n")
+    ...     with Genome(fasta) as genome:
+    ...         genome.length("1")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: chromosome '1' is not in tiny.fa (...); did you mean 'chr1'?
     """
 
     def __init__(self, path, *, soft_mask: str = "upper") -> None:
@@ -479,6 +510,16 @@ class Genome:
     def length(self, chrom: str) -> int:
         """Length of ``chrom``, bp.
 
+        Parameters
+        ----------
+        chrom : str
+            Chromosome name, exactly as in the FASTA file.
+
+        Returns
+        -------
+        int
+            Number of bases of ``chrom``.
+
         Raises
         ------
         ValueError
@@ -550,7 +591,11 @@ class Genome:
             self._tmpdir = None
 
     def close(self) -> None:
-        """Close the file (idempotent)."""
+        """Close the file and remove a temporary index (idempotent).
+
+        A closed genome cannot fetch any more; ``with Genome(path) as genome:`` closes it
+        at the end of the block.
+        """
         if self._fasta is not None:
             self._fasta.close()
             self._fasta = None
@@ -570,7 +615,7 @@ class Genome:
 
 
 def extract_sequences(genome, peaks: pd.DataFrame) -> list[str]:
-    """Sequences of every interval of a peak set, + strand, in row order.
+    r"""Sequences of every interval of a peak set, + strand, in row order.
 
     All intervals are checked first; the error lists every problem at once (count and the
     first few peaks), so a bad peak file is fixed in one pass.
@@ -594,6 +639,35 @@ def extract_sequences(genome, peaks: pd.DataFrame) -> list[str]:
     ValueError
         When any interval lies on a chromosome missing from the genome, has a negative start
         or ends past its chromosome.
+
+    Warns
+    -----
+    IQModelWarning
+        When sequences contain IUPAC ambiguity codes (read as ``N``).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from iqmodel.io import extract_sequences
+    >>> peaks = pd.DataFrame({"chrom": ["chr1", "chr2"], "start": [0, 4], "end": [6, 8]})
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     fasta = pathlib.Path(folder, "tiny.fa")
+    ...     _ = fasta.write_text(">chr1\nACGTacgtAC\nGTTT\n>chr2\nGGGGCCCC\n")
+    ...     print(extract_sequences(fasta, peaks))
+    ['ACGTAC', 'CCCC']
+
+    Every bad interval is reported at once:
+
+    >>> bad = pd.DataFrame({"chrom": ["chr2", "chrX"], "start": [5, 0], "end": [20, 5]})
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     fasta = pathlib.Path(folder, "tiny.fa")
+    ...     _ = fasta.write_text(">chr1\nACGTacgtAC\nGTTT\n>chr2\nGGGGCCCC\n")
+    ...     extract_sequences(fasta, bad)  # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
+    Traceback (most recent call last):
+    ...
+    ValueError: 2 of 2 intervals cannot be extracted from tiny.fa: 'chr2_5_20': chr2:5-20 ends
+    past the end of chr2 (length 8 bp); 'chrX_0_5': chromosome 'chrX' is not in tiny.fa ...
     """
     if not isinstance(genome, Genome):
         with Genome(genome) as opened:

@@ -100,10 +100,16 @@ def parse_peak_names(names) -> pd.DataFrame:
 
     Examples
     --------
-    >>> parse_peak_names(["chr1:100-600", "chrX-5-90"])[["chrom", "start", "end"]]
-      chrom  start  end
-    0  chr1    100  600
-    1  chrX      5   90
+    >>> from iqmodel.io import parse_peak_names
+    >>> peaks = parse_peak_names(["chr1:100-600", "chrX-5-90", "chrUn_KI270302v1_10_60"])
+    >>> peaks[["chrom", "start", "end"]].to_numpy().tolist()
+    [['chr1', 100, 600], ['chrX', 5, 90], ['chrUn_KI270302v1', 10, 60]]
+    >>> peaks["name"].tolist()[0]
+    'chr1:100-600'
+    >>> parse_peak_names(["peak_1"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: 1 of 1 peak name(s) are not coordinates like chr1:100-600, ...
     """
     names = pd.Index(names).astype(str)
     parts = names.str.extract(_PEAK_NAME)
@@ -187,6 +193,29 @@ def h5ad_peaks(path) -> pd.DataFrame:
     ValueError
         When the file is not an ``.h5ad``, var_names repeat, or the coordinates are neither
         in var columns nor parsable from var_names.
+
+    Examples
+    --------
+    Coordinates in ``var`` columns (``seqnames`` is an alias of ``chrom``), read from a
+    file; the counts matrix is not loaded:
+
+    >>> import pathlib, tempfile
+    >>> import anndata, numpy as np, pandas as pd
+    >>> from iqmodel.io import h5ad_peaks
+    >>> adata = anndata.AnnData(
+    ...     np.zeros((3, 2), dtype=np.float32),
+    ...     obs=pd.DataFrame(index=["c1", "c2", "c3"]),
+    ...     var=pd.DataFrame(
+    ...         {"seqnames": ["chr1", "chr2"], "start": [100, 5], "end": [600, 90]},
+    ...         index=["peak_a", "peak_b"],
+    ...     ),
+    ... )
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder, "cells.h5ad")
+    ...     adata.write_h5ad(path)
+    ...     peaks = h5ad_peaks(path)
+    >>> peaks[["chrom", "start", "end", "name"]].to_numpy().tolist()
+    [['chr1', 100, 600, 'peak_a'], ['chr2', 5, 90, 'peak_b']]
     """
     adata, label, close = _open(path)
     try:
@@ -211,7 +240,11 @@ def _groups(adata, groupby: str, label: str, min_cells: int):
         values = labels.astype(object).where(labels.notna(), None)
     else:
         values = column.astype(object).where(column.notna(), None)
-        order = sorted({str(v) for v in values if v is not None})
+        distinct = set(column.dropna())
+        try:  # numeric labels in numeric order (2 before 10), others as text
+            order = [str(v) for v in sorted(distinct)]
+        except TypeError:
+            order = sorted(str(v) for v in distinct)
     text = pd.Series([None if v is None else str(v) for v in values], dtype=object)
     sizes = text.value_counts()
     small = [g for g in order if sizes.get(g, 0) < min_cells]
@@ -408,10 +441,20 @@ def read_h5ad_pseudobulk(
     ...     obs=pd.DataFrame({"cluster": ["a", "a", "b"]}, index=["c1", "c2", "c3"]),
     ...     var=pd.DataFrame(index=["chr1:100-600", "chr1:900-1400"]),
     ... )
-    >>> read_h5ad_pseudobulk(adata, "cluster", min_cells=1)
-                     a    b
-    chr1:100-600   3.0  0.0
-    chr1:900-1400  3.0  5.0
+    >>> counts = read_h5ad_pseudobulk(adata, "cluster", min_cells=1)
+    >>> counts.shape, counts.index.tolist(), counts.columns.tolist()
+    ((2, 2), ['chr1:100-600', 'chr1:900-1400'], ['a', 'b'])
+    >>> counts.to_numpy().tolist()  # cells c1 + c2 in "a", c3 in "b"
+    [[3.0, 0.0], [3.0, 5.0]]
+
+    A group with fewer than ``min_cells`` cells is dropped, with a warning:
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     counts = read_h5ad_pseudobulk(adata, "cluster", min_cells=2)
+    >>> counts.columns.tolist(), type(caught[0].message).__name__
+    (['a'], 'IQModelWarning')
     """
     if isinstance(min_cells, bool) or not isinstance(min_cells, (int, np.integer)):
         raise TypeError(f"min_cells must be an integer, got {min_cells!r}")

@@ -245,6 +245,34 @@ def check_peaks(peaks: pd.DataFrame, what: str = "peaks") -> pd.DataFrame:
     ValueError
         For missing coordinate columns, non-integer or negative coordinates, empty intervals
         (start >= end), repeated names or an empty frame.
+
+    Examples
+    --------
+    Column names are matched by alias; a ``"."`` name becomes ``chrom_start_end``:
+
+    >>> import pandas as pd
+    >>> from iqmodel.io import check_peaks
+    >>> raw = pd.DataFrame(
+    ...     {
+    ...         "Chr": ["chr1", "chr2"],
+    ...         "chromStart": [100, 50],
+    ...         "chromEnd": [600, 250],
+    ...         "name": ["p1", "."],
+    ...         "score": [7, 3],
+    ...     }
+    ... )
+    >>> peaks = check_peaks(raw)
+    >>> list(peaks.columns)
+    ['chrom', 'start', 'end', 'name', 'score']
+    >>> peaks["name"].tolist(), peaks["end"].tolist()
+    (['p1', 'chr2_50_250'], [600, 250])
+
+    Empty intervals are an error naming the rows:
+
+    >>> check_peaks(raw.assign(chromEnd=[100, 250]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: peaks: 1 interval(s) have start >= end (row 0: chr1:100-100); ...
     """
     if not isinstance(peaks, pd.DataFrame):
         raise TypeError(
@@ -293,7 +321,7 @@ def peak_names(peaks: pd.DataFrame) -> pd.Index:
 
 
 def read_peaks(path) -> pd.DataFrame:
-    """Read a peak file: BED, narrowPeak, or a TSV/CSV table with a header.
+    r"""Read a peak file: BED, narrowPeak, or a TSV/CSV table with a header.
 
     * **BED** (3 or more columns, no header): ``chrom start end [name ...]``; ``#``,
       ``track`` and ``browser`` lines and blank lines are skipped.
@@ -335,6 +363,36 @@ def read_peaks(path) -> pd.DataFrame:
         columns and some without, non-integer or negative coordinates, start >= end, repeated
         names, or no peak at all; or naming the file: not UTF-8 text (e.g. binary), or a
         ``.gz`` file that is not gzip.
+
+    Examples
+    --------
+    A narrowPeak file with a ``track`` line; the summit of the second peak is unknown:
+
+    >>> import pathlib, tempfile
+    >>> from iqmodel.io import read_peaks
+    >>> text = (
+    ...     "track name=peaks\n"
+    ...     "chr1\t100\t600\tp1\t0\t.\t5.0\t-1\t-1\t250\n"
+    ...     "chr1\t900\t1400\tp2\t0\t.\t5.0\t-1\t-1\t-1\n"
+    ... )
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder, "peaks.narrowPeak")
+    ...     _ = path.write_text(text)
+    ...     peaks = read_peaks(path)
+    >>> list(peaks.columns)
+    ['chrom', 'start', 'end', 'name', 'summit']
+    >>> peaks["start"].tolist(), peaks["summit"].tolist()
+    ([100, 900], [250, <NA>])
+
+    A 3-column BED, gzipped; peaks are named ``chrom_start_end``:
+
+    >>> import gzip
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder, "peaks.bed.gz")
+    ...     _ = path.write_bytes(gzip.compress(b"chr2\t10\t20\nchr2\t30\t45\n"))
+    ...     peaks = read_peaks(path)
+    >>> peaks["name"].tolist(), (peaks["end"] - peaks["start"]).tolist()
+    (['chr2_10_20', 'chr2_30_45'], [10, 15])
     """
     if isinstance(path, pd.DataFrame):
         return check_peaks(path)
@@ -472,6 +530,29 @@ def resize_intervals(peaks: pd.DataFrame, size: int, chrom_sizes=None) -> pd.Dat
     R (``gintervals.normalize``) builds ``[c - floor(size/2), c + floor(size/2))``, which has
     ``size - 1`` bp for odd sizes, and clamps at chromosome ends, giving shorter intervals;
     here every interval has exactly ``size`` bp and is shifted instead of clamped.
+
+    Examples
+    --------
+    The first peak is centred on its summit (offset 20), the others on their midpoints;
+    the second and third are shifted to stay inside a 1000-bp chromosome:
+
+    >>> import pandas as pd
+    >>> from iqmodel.io import resize_intervals
+    >>> peaks = pd.DataFrame(
+    ...     {
+    ...         "chrom": ["chr1", "chr1", "chr1"],
+    ...         "start": [100, 10, 950],
+    ...         "end": [300, 50, 1000],
+    ...         "summit": [20, -1, -1],
+    ...     }
+    ... )
+    >>> resized = resize_intervals(peaks, 100, chrom_sizes={"chr1": 1000})
+    >>> resized["start"].tolist(), resized["end"].tolist()
+    ([70, 0, 900], [170, 100, 1000])
+    >>> resized["summit"].tolist()  # offset of the centre in the new interval
+    [50, 30, 75]
+    >>> resized["orig_start"].tolist(), resized["name"].tolist()
+    ([100, 10, 950], ['chr1_100_300', 'chr1_10_50', 'chr1_950_1000'])
     """
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size <= 0:
         raise ValueError(f"size must be a positive integer (bp), got {size!r}")
@@ -543,6 +624,24 @@ def merge_overlapping(peaks: pd.DataFrame) -> pd.DataFrame:
         ``","`` in start order); chromosomes in order of first appearance, intervals sorted by
         start. Other columns (``summit`` included) are dropped. Merged intervals can be wider
         than the inputs: resize again before extracting equal-length sequences.
+
+    Examples
+    --------
+    ``a`` and ``b`` overlap, ``c`` touches ``b`` (book-ended), ``d`` stands alone:
+
+    >>> import pandas as pd
+    >>> from iqmodel.io import merge_overlapping
+    >>> peaks = pd.DataFrame(
+    ...     {
+    ...         "chrom": ["chr1", "chr1", "chr2", "chr1"],
+    ...         "start": [150, 100, 0, 300],
+    ...         "end": [300, 200, 10, 400],
+    ...         "name": ["b", "a", "d", "c"],
+    ...     }
+    ... )
+    >>> merged = merge_overlapping(peaks)
+    >>> merged.to_numpy().tolist()
+    [['chr1', 100, 400, 'a,b,c'], ['chr2', 0, 10, 'd']]
     """
     peaks = check_peaks(peaks)
     order = pd.unique(peaks["chrom"].to_numpy())
@@ -579,7 +678,7 @@ def merge_overlapping(peaks: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_tss(path) -> pd.DataFrame:
-    """Read transcription start sites from a BED or GTF/GFF file.
+    r"""Read transcription start sites from a BED or GTF/GFF file.
 
     * **BED**: with a strand in column 6, the TSS is ``start`` on ``+`` and ``end - 1`` on
       ``-``; without a strand (3-5 columns) it is ``start``. Name: column 4, or
@@ -611,6 +710,31 @@ def read_tss(path) -> pd.DataFrame:
     ValueError
         For non-integer coordinates, a GTF without gene or transcript rows, no TSS at all, or
         a file that is not UTF-8 text (or a ``.gz`` file that is not gzip).
+
+    Examples
+    --------
+    A GTF (1-based): the TSS of a ``-`` strand gene is its ``end``, converted to 0-based:
+
+    >>> import pathlib, tempfile
+    >>> from iqmodel.io import read_tss
+    >>> gtf = (
+    ...     'chr1\tsrc\tgene\t1001\t2000\t.\t+\t.\tgene_id "g1"; gene_name "Abc";\n'
+    ...     'chr1\tsrc\tgene\t5001\t6000\t.\t-\t.\tgene_id "g2";\n'
+    ... )
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder, "genes.gtf")
+    ...     _ = path.write_text(gtf)
+    ...     tss = read_tss(path)
+    >>> tss.to_numpy().tolist()
+    [['chr1', 1000, '+', 'Abc'], ['chr1', 5999, '-', 'g2']]
+
+    A BED6 (0-based, half-open): ``end - 1`` on the ``-`` strand:
+
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder, "tss.bed")
+    ...     _ = path.write_text("chr1\t100\t200\tx\t0\t-\nchr1\t300\t400\ty\t0\t+\n")
+    ...     read_tss(path)["position"].tolist()
+    [199, 300]
     """
     path = existing_file(path, what="TSS file")
     first = _first_data_line(path, "TSS file")
@@ -738,6 +862,23 @@ def tss_distance(peaks: pd.DataFrame, tss: pd.DataFrame) -> np.ndarray:
     -------
     ndarray of float64, shape (n_peaks,)
         Absolute distances, bp; NaN for peaks on chromosomes that have no TSS.
+
+    Raises
+    ------
+    ValueError
+        When ``tss`` lacks the ``chrom`` or ``position`` column or has missing positions,
+        or ``peaks`` is not a valid peak frame.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from iqmodel.io import tss_distance
+    >>> peaks = pd.DataFrame(
+    ...     {"chrom": ["chr1", "chr1", "chr2"], "start": [100, 1000, 0], "end": [200, 1100, 10]}
+    ... )
+    >>> tss = pd.DataFrame({"chrom": ["chr1", "chr1"], "position": [150, 1200]})
+    >>> tss_distance(peaks, tss).tolist()  # inside; 1200 - 1099; no TSS on chr2
+    [0.0, 101.0, nan]
     """
     peaks = check_peaks(peaks)
     if not isinstance(tss, pd.DataFrame) or not {"chrom", "position"} <= set(tss.columns):

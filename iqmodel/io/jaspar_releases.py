@@ -50,6 +50,18 @@ class JasparSelection(NamedTuple):
         Collection as named in the release (``"CORE"``, ``"UNVALIDATED"``...), upper case.
     tax_group : str or None
         Tax group (``"vertebrates"``...), lower case; None for every tax group.
+
+    See Also
+    --------
+    parse_jaspar_name : Builds a selection from a name such as ``"JASPAR2024:CORE"``.
+
+    Examples
+    --------
+    >>> from iqmodel.io.jaspar_releases import JasparSelection
+    >>> JasparSelection("JASPAR2024", "CORE", "plants").name
+    'JASPAR2024:CORE:plants'
+    >>> JasparSelection("JASPAR2024", "UNVALIDATED", None).name  # every tax group
+    'JASPAR2024:UNVALIDATED'
     """
 
     release: str
@@ -81,6 +93,7 @@ def parse_jaspar_name(name: str) -> JasparSelection | None:
 
     Examples
     --------
+    >>> from iqmodel.io.jaspar_releases import parse_jaspar_name
     >>> parse_jaspar_name("jaspar2022")
     JasparSelection(release='JASPAR2022', collection='CORE', tax_group='vertebrates')
     >>> parse_jaspar_name("JASPAR2024:unvalidated").name
@@ -110,6 +123,13 @@ def jaspar_releases() -> list[str]:
     -------
     list of str
         E.g. ``["JASPAR2026", "JASPAR2024", ..., "JASPAR2014"]`` (pyjaspar 4).
+
+    Examples
+    --------
+    >>> from iqmodel.io import jaspar_releases
+    >>> releases = jaspar_releases()
+    >>> "JASPAR2024" in releases, releases == sorted(releases, reverse=True)
+    (True, True)
     """
     try:
         pyjaspar = _pyjaspar()
@@ -149,6 +169,15 @@ def jaspar_collections(release: str) -> dict[str, list[str]]:
         When pyjaspar is not installed (``pip install iqmodel[jaspar]``).
     ValueError
         When the release is not one pyjaspar ships (the message lists those).
+
+    Examples
+    --------
+    >>> from iqmodel.io.jaspar_releases import jaspar_collections
+    >>> collections = jaspar_collections("JASPAR2024")
+    >>> sorted(collections)
+    ['CORE', 'UNVALIDATED']
+    >>> "vertebrates" in collections["CORE"], "plants" in collections["CORE"]
+    (True, True)
     """
     database = _database(release)
     rows = database.conn.execute(
@@ -190,9 +219,24 @@ def load_jaspar(name: str) -> list[Motif]:
 
     Examples
     --------
-    >>> motifs = load_jaspar("JASPAR2022:CORE:vertebrates")  # doctest: +SKIP
-    >>> motifs[0].name, motifs[0].alt_name  # doctest: +SKIP
-    ('MA0004.1', 'Arnt')
+    A small selection (read offline from pyjaspar's database):
+
+    >>> import numpy as np
+    >>> from iqmodel.io import load_jaspar
+    >>> motifs = load_jaspar("jaspar2024:core:urochordates")
+    >>> motifs[0].source
+    'JASPAR2024:CORE:urochordates'
+    >>> motifs[0].name.startswith("MA"), len({m.name for m in motifs}) == len(motifs)
+    (True, True)
+    >>> bool(np.allclose(motifs[0].pwm.sum(axis=1), 1.0))  # probabilities per position
+    True
+
+    A tax group the collection does not have:
+
+    >>> load_jaspar("JASPAR2024:CORE:martians")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: 'JASPAR2024:CORE:martians': the CORE collection of JASPAR2024 has no tax group ...
     """
     selection = parse_jaspar_name(name)
     if selection is None:

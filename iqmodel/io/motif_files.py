@@ -216,7 +216,7 @@ def _without_matrix(pending: tuple[str, str, str]) -> ValueError:
 
 
 def read_meme(path, *, source: str | None = None) -> list[Motif]:
-    """Read a MEME (v4 minimal) motif file.
+    r"""Read a MEME (v4 minimal) motif file.
 
     Each ``MOTIF <id> [<alt name>]`` with a ``letter-probability matrix:`` gives a motif named
     ``<id>`` with ``alt_name=<alt name>``. Rows are renormalised to sum to 1 (percentages are
@@ -232,6 +232,42 @@ def read_meme(path, *, source: str | None = None) -> list[Motif]:
     Returns
     -------
     list of Motif
+        In file order; each has ``length`` = the ``w=`` of its matrix.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file does not exist.
+    ValueError
+        Naming the file and line: a non-DNA alphabet, a MOTIF without a matrix, fewer
+        matrix rows than ``w=``, a row without 4 numbers, or no motif at all; or a file
+        that is not UTF-8 text (or not gzip although named ``.gz``).
+
+    Examples
+    --------
+    Rows given as percentages are renormalised:
+
+    >>> import pathlib, tempfile
+    >>> from iqmodel.io import read_meme
+    >>> lines = [
+    ...     "MEME version 4",
+    ...     "ALPHABET= ACGT",
+    ...     "MOTIF m1 GATA1",
+    ...     "letter-probability matrix: alength= 4 w= 2",
+    ...     "0 0 100 0",
+    ...     "50 50 0 0",
+    ...     "MOTIF m2",
+    ...     "letter-probability matrix: alength= 4 w= 1",
+    ...     "0.25 0.25 0.25 0.25",
+    ... ]
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder, "tiny.meme")
+    ...     _ = path.write_text("\n".join(lines) + "\n")
+    ...     motifs = read_meme(path)
+    >>> [(m.name, m.alt_name, m.length, m.source) for m in motifs]
+    [('m1', 'GATA1', 2, 'tiny.meme'), ('m2', '', 1, 'tiny.meme')]
+    >>> motifs[0].pwm.tolist()
+    [[0.0, 0.0, 1.0, 0.0], [0.5, 0.5, 0.0, 0.0]]
     """
     path = _path(path)
     source = path.name if source is None else source
@@ -291,6 +327,30 @@ def write_meme(motifs: Iterable[Motif], path) -> None:
         Names must not contain whitespace; ``alt_name`` follows the name on the MOTIF line.
     path : str or Path
         Target file; gzipped when it ends in ``.gz``.
+
+    Raises
+    ------
+    TypeError
+        When ``motifs`` is a single Motif or holds something else.
+    ValueError
+        When ``motifs`` is empty or a name contains whitespace.
+
+    Examples
+    --------
+    >>> import gzip, pathlib, tempfile
+    >>> import numpy as np
+    >>> from iqmodel.io import read_meme, write_meme
+    >>> from iqmodel.motifs import Motif
+    >>> gata = Motif("GATA", [[0, 0, 1, 0], [1, 0, 0, 0], [0, 0, 0, 1], [0.9, 0, 0.1, 0]])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder, "motifs.meme.gz")
+    ...     write_meme([gata.renamed("GATA_rc").reverse_complement(), gata], path)
+    ...     text = gzip.decompress(path.read_bytes()).decode()
+    ...     back = read_meme(path)
+    >>> [line for line in text.splitlines() if line.startswith("MOTIF")]
+    ['MOTIF GATA_rc', 'MOTIF GATA']
+    >>> bool(np.allclose(back[1].pwm, gata.pwm)), back[1].source
+    (True, 'motifs.meme.gz')
     """
     _write_text(path, _meme_lines(_check_motifs(motifs)))
 
@@ -356,7 +416,7 @@ def _jaspar_matrix(block: _Block) -> np.ndarray:
 
 
 def read_jaspar(path, *, source: str | None = None) -> list[Motif]:
-    """Read JASPAR count matrices (``.jaspar``) or position frequency matrices (``.pfm``).
+    r"""Read JASPAR count matrices (``.jaspar``) or position frequency matrices (``.pfm``).
 
     Accepted: blocks ``>ID name`` followed by 4 rows ``A [ 4 19 0 ... ]`` (labels and
     brackets optional, unlabelled rows in A, C, G, T order), or by L rows of 4 values, one
@@ -375,6 +435,39 @@ def read_jaspar(path, *, source: str | None = None) -> list[Motif]:
     -------
     list of Motif
         Named by ID, with the rest of the header line as ``alt_name``.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file does not exist.
+    ValueError
+        Naming the file and line: rows of unequal length, labels other than one per base,
+        non-numeric values, a position without any count, or no motif at all.
+
+    Examples
+    --------
+    A count matrix in the bracketed JASPAR layout (one row per base):
+
+    >>> import pathlib, tempfile
+    >>> from iqmodel.io import read_jaspar
+    >>> text = ">MA0001.1 AGL3\nA [ 0 3 ]\nC [ 94 0 ]\nG [ 1 0 ]\nT [ 5 97 ]\n"
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder, "agl3.jaspar")
+    ...     _ = path.write_text(text)
+    ...     (motif,) = read_jaspar(path)
+    >>> motif.name, motif.alt_name, motif.length
+    ('MA0001.1', 'AGL3', 2)
+    >>> motif.pwm.round(2).tolist()  # counts divided by the column totals
+    [[0.0, 0.94, 0.01, 0.05], [0.03, 0.0, 0.0, 0.97]]
+
+    A headerless ``.pfm`` holds one motif named after the file:
+
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder, "my_tf.pfm")
+    ...     _ = path.write_text("10 0 5\n0 10 5\n0 0 0\n0 0 0\n")
+    ...     (motif,) = read_jaspar(path)
+    >>> motif.name, motif.pwm.tolist()
+    ('my_tf', [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.5, 0.5, 0.0, 0.0]])
     """
     path = _path(path)
     source = path.name if source is None else source
@@ -403,6 +496,29 @@ def write_jaspar(motifs: Iterable[Motif], path) -> None:
         Names must not contain whitespace; ``alt_name`` follows the ID on the header line.
     path : str or Path
         Target file; gzipped when it ends in ``.gz``.
+
+    Raises
+    ------
+    TypeError
+        When ``motifs`` is a single Motif or holds something else.
+    ValueError
+        When ``motifs`` is empty or a name contains whitespace.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from iqmodel.io import write_jaspar
+    >>> from iqmodel.motifs import Motif
+    >>> motif = Motif("MA9.1", [[0.5, 0.5, 0, 0], [0, 0, 0, 1]], alt_name="TF")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder, "out.jaspar")
+    ...     write_jaspar([motif], path)
+    ...     print(path.read_text(), end="")  # doctest: +NORMALIZE_WHITESPACE
+    >MA9.1  TF
+    A  [ 0.5 0 ]
+    C  [ 0.5 0 ]
+    G  [ 0 0 ]
+    T  [ 0 1 ]
     """
     _write_text(path, _jaspar_lines(_check_motifs(motifs)))
 
@@ -411,7 +527,7 @@ def write_jaspar(motifs: Iterable[Motif], path) -> None:
 
 
 def read_homer(path, *, source: str | None = None) -> list[Motif]:
-    """Read a HOMER ``.motif`` file.
+    r"""Read a HOMER ``.motif`` file.
 
     Each motif is a header ``>consensus<TAB>name<TAB>log-odds threshold...`` followed by one
     row of 4 probabilities (A C G T) per position. The name is the second header field (the
@@ -427,6 +543,31 @@ def read_homer(path, *, source: str | None = None) -> list[Motif]:
     Returns
     -------
     list of Motif
+        In file order; ``alt_name`` is empty.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file does not exist.
+    ValueError
+        Naming the file and line: a header without a name, a matrix row before any header
+        or without 4 numbers, or no motif at all.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from iqmodel.io import read_homer
+    >>> text = (
+    ...     ">GATA\tGata1(Zf)/K562\t4.2\n"
+    ...     "0.1\t0.1\t0.7\t0.1\n"
+    ...     "0.97\t0.01\t0.01\t0.01\n"
+    ... )
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder, "gata.motif")
+    ...     _ = path.write_text(text)
+    ...     motifs = read_homer(path, source="HOMER")
+    >>> [(m.name, m.length, m.source) for m in motifs]
+    [('Gata1(Zf)/K562', 2, 'HOMER')]
     """
     path = _path(path)
     source = path.name if source is None else source
@@ -476,6 +617,30 @@ def write_homer(motifs: Iterable[Motif], path, *, threshold_fraction: float = 0.
         HOMER's detection threshold is written as this fraction of each motif's best
         log-odds score (natural log against a uniform background), the convention of
         universalmotif's ``write_homer``. It only matters for HOMER itself.
+
+    Raises
+    ------
+    TypeError
+        When ``motifs`` is a single Motif or holds something else.
+    ValueError
+        When ``motifs`` is empty or ``threshold_fraction`` is outside [0, 1].
+
+    Examples
+    --------
+    The threshold of a two-position motif with one certain base per position is
+    ``0.6 * 2 * ln(4)``:
+
+    >>> import pathlib, tempfile
+    >>> from iqmodel.io import write_homer
+    >>> from iqmodel.motifs import Motif
+    >>> motif = Motif("ga", [[0, 0, 1, 0], [1, 0, 0, 0]])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder, "ga.motif")
+    ...     write_homer([motif], path)
+    ...     print(path.read_text(), end="")  # doctest: +NORMALIZE_WHITESPACE
+    >GA  ga  1.663553
+    0  0  1  0
+    1  0  0  0
     """
     if not 0 <= threshold_fraction <= 1:
         raise ValueError(f"threshold_fraction must be in [0, 1], got {threshold_fraction!r}")
@@ -550,6 +715,39 @@ def motifs_from_table(frame: pd.DataFrame, *, source: str = "") -> list[Motif]:
     Returns
     -------
     list of Motif
+        One per distinct ``motif`` value, in order of first appearance.
+
+    Raises
+    ------
+    TypeError
+        When ``frame`` is not a DataFrame.
+    ValueError
+        For an empty frame, missing columns, missing names, non-numeric values or a
+        position without any weight.
+
+    Examples
+    --------
+    Rows are put in ``pos`` order within each motif:
+
+    >>> import pandas as pd
+    >>> from iqmodel.io import motifs_from_table
+    >>> table = pd.DataFrame(
+    ...     {
+    ...         "motif": ["m1", "m1", "m2"],
+    ...         "pos": [2, 1, 1],
+    ...         "A": [0, 1, 1],
+    ...         "C": [0, 0, 1],
+    ...         "G": [1, 0, 1],
+    ...         "T": [0, 0, 1],
+    ...     }
+    ... )
+    >>> motifs = motifs_from_table(table, source="mine")
+    >>> [(m.name, m.length, m.source) for m in motifs]
+    [('m1', 2, 'mine'), ('m2', 1, 'mine')]
+    >>> motifs[0].consensus()
+    'AG'
+    >>> motifs[1].pwm.tolist()
+    [[0.25, 0.25, 0.25, 0.25]]
     """
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
@@ -564,10 +762,34 @@ def motifs_to_table(motifs: Iterable[Motif]) -> pd.DataFrame:
     Parameters
     ----------
     motifs : iterable of Motif
+        Motifs to put in the table (at least one).
 
     Returns
     -------
-    DataFrame of shape (total length, 6)
+    DataFrame, shape (total length, 6)
+        One row per motif position, motifs in the given order: ``motif`` (name), ``pos``
+        (0-based), probabilities ``A``, ``C``, ``G``, ``T``. Names, spatial profiles and
+        other attributes are not kept.
+
+    Raises
+    ------
+    TypeError
+        When ``motifs`` is a single Motif or holds something else.
+    ValueError
+        When ``motifs`` is empty.
+
+    Examples
+    --------
+    >>> from iqmodel.io import motifs_from_table, motifs_to_table
+    >>> from iqmodel.motifs import Motif
+    >>> motifs = [Motif("ga", [[0, 0, 1, 0], [1, 0, 0, 0]]), Motif("t", [[0, 0, 0, 1]])]
+    >>> table = motifs_to_table(motifs)
+    >>> table.shape, list(table.columns)
+    ((3, 6), ['motif', 'pos', 'A', 'C', 'G', 'T'])
+    >>> table["motif"].tolist(), table["pos"].tolist(), table["G"].tolist()
+    (['ga', 'ga', 't'], [0, 1, 0], [1.0, 0.0, 0.0])
+    >>> [m.consensus() for m in motifs_from_table(table)]
+    ['GA', 'T']
     """
     motifs = _check_motifs(motifs)
     lengths = [motif.length for motif in motifs]
@@ -586,7 +808,7 @@ def _table_kind(path: Path) -> str:
 
 
 def read_motif_table(path, *, source: str | None = None) -> list[Motif]:
-    """Read a long motif table: TSV (default), CSV (``.csv``) or parquet (``.parquet``).
+    r"""Read a long motif table: TSV (default), CSV (``.csv``) or parquet (``.parquet``).
 
     See :func:`motifs_from_table` for the columns. Text tables may be gzipped (``.gz``).
 
@@ -600,6 +822,27 @@ def read_motif_table(path, *, source: str | None = None) -> list[Motif]:
     Returns
     -------
     list of Motif
+        One per distinct ``motif`` value, in order of first appearance.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file does not exist.
+    ValueError
+        For a table without rows, missing columns, non-numeric values (naming the line),
+        or a file that cannot be read (not UTF-8 text, not parquet although named so).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from iqmodel.io import read_motif_table
+    >>> text = "motif,pos,A,C,G,T\nm1,0,0.7,0.1,0.1,0.1\nm1,1,0,0,0,1\n"
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder, "motifs.csv")
+    ...     _ = path.write_text(text)
+    ...     (motif,) = read_motif_table(path)
+    >>> motif.name, motif.length, motif.source, motif.consensus()
+    ('m1', 2, 'motifs.csv', 'AT')
     """
     path = _path(path)
     kind = _table_kind(path)
@@ -644,14 +887,39 @@ def _read_text_table(path: Path, kind: str) -> pd.DataFrame:
 
 
 def write_motif_table(motifs: Iterable[Motif], path) -> None:
-    """Write motifs as a long table (see :func:`motifs_to_table`).
+    r"""Write motifs as a long table (see :func:`motifs_to_table`).
 
     Parameters
     ----------
     motifs : iterable of Motif
+        Motifs to write (at least one).
     path : str or Path
         ``.parquet`` for parquet, ``.csv`` for CSV, anything else for TSV; text tables are
         gzipped when the name ends in ``.gz``.
+
+    Raises
+    ------
+    TypeError
+        When ``motifs`` is a single Motif or holds something else.
+    ValueError
+        When ``motifs`` is empty.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from iqmodel.io import read_motif_table, write_motif_table
+    >>> from iqmodel.motifs import Motif
+    >>> motif = Motif("m", [[0.1, 0.2, 0.3, 0.4], [1, 0, 0, 0]])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder, "motifs.tsv")
+    ...     write_motif_table([motif], path)
+    ...     header = path.read_text().splitlines()[0]
+    ...     (back,) = read_motif_table(path)
+    >>> header.split("\t")
+    ['motif', 'pos', 'A', 'C', 'G', 'T']
+    >>> bool(np.allclose(back.pwm, motif.pwm))
+    True
     """
     path = _path(path)
     frame = motifs_to_table(motifs)
@@ -701,7 +969,7 @@ def _format_of(path: Path, format: str | None) -> str:
 
 
 def read_motifs(path, format: str | None = None) -> list[Motif]:
-    """Read a motif file of any supported format.
+    r"""Read a motif file of any supported format.
 
     Parameters
     ----------
@@ -714,6 +982,7 @@ def read_motifs(path, format: str | None = None) -> list[Motif]:
     Returns
     -------
     list of Motif
+        In file order, probabilities renormalised, ``source`` the file name.
 
     Raises
     ------
@@ -724,6 +993,27 @@ def read_motifs(path, format: str | None = None) -> list[Motif]:
     ValueError
         For an unknown format, a file that is not UTF-8 text (or not gzip although named
         ``.gz``, or not parquet), or a malformed motif (naming the file and line).
+
+    Examples
+    --------
+    The extension picks the reader; ``format=`` overrides it:
+
+    >>> import pathlib, tempfile
+    >>> from iqmodel.io import read_motifs
+    >>> text = ">m1\n1 0 0 0\n0 0.5 0.5 0\n"
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder, "m1.pfm")
+    ...     _ = path.write_text(text)
+    ...     from_extension = read_motifs(path)
+    ...     other = pathlib.Path(folder, "m1.txt")
+    ...     _ = other.write_text(text)
+    ...     forced = read_motifs(other, format="jaspar")
+    >>> from_extension[0].pwm.tolist() == forced[0].pwm.tolist(), forced[0].length
+    (True, 2)
+    >>> read_motifs("motifs.xyz")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot tell the motif format of motifs.xyz from its extension '.xyz'; ...
     """
     path = _path(path)
     return _READERS[_format_of(path, format)](path)
@@ -735,10 +1025,40 @@ def write_motifs(motifs: Iterable[Motif], path, format: str | None = None) -> No
     Parameters
     ----------
     motifs : iterable of Motif
+        Motifs to write (at least one); names without whitespace except for tables.
     path : str or Path
-        Target file (extensions as for :func:`read_motifs`).
+        Target file (extensions as for :func:`read_motifs`), written atomically.
     format : {"meme", "jaspar", "homer", "table"}, optional
         Overrides the extension.
+
+    Raises
+    ------
+    TypeError
+        When ``motifs`` is a single Motif or holds something else.
+    ValueError
+        For an unknown format or extension, an empty ``motifs``, or a name the format
+        cannot store.
+
+    Examples
+    --------
+    Any format reads back the same probabilities (to 8 significant digits):
+
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from iqmodel.io import load_motif_db, read_motifs, write_motifs
+    >>> motifs = load_motif_db("jaspar2024")[:3]
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     for name in ("m.meme", "m.jaspar", "m.motif", "m.parquet", "m.csv.gz"):
+    ...         path = pathlib.Path(folder, name)
+    ...         write_motifs(motifs, path)
+    ...         back = read_motifs(path)
+    ...         same = all(np.allclose(a.pwm, b.pwm) for a, b in zip(motifs, back))
+    ...         print(name, len(back), same)
+    m.meme 3 True
+    m.jaspar 3 True
+    m.motif 3 True
+    m.parquet 3 True
+    m.csv.gz 3 True
     """
     path = _path(path)
     _WRITERS[_format_of(path, format)](motifs, path)
@@ -761,6 +1081,7 @@ def load_motif_db(name_or_path) -> list[Motif]:
     Returns
     -------
     list of Motif
+        The motifs of the database or file, in its order.
 
     Raises
     ------
@@ -772,6 +1093,24 @@ def load_motif_db(name_or_path) -> list[Motif]:
         those that do), or a file that cannot be read (see :func:`read_motifs`).
     MissingDependencyError
         For a JASPAR release when pyjaspar is not installed (``pip install iqmodel[jaspar]``).
+
+    See Also
+    --------
+    bundled_motif_dbs : The names of the bundled databases.
+    iqmodel.io.jaspar_releases.load_jaspar : Other JASPAR releases and collections.
+
+    Examples
+    --------
+    >>> from iqmodel.io import load_motif_db
+    >>> motifs = load_motif_db("JASPAR2024")
+    >>> len(motifs), motifs[0].name, motifs[0].alt_name, motifs[0].source
+    (879, 'MA0004.1', 'Arnt', 'JASPAR2024')
+    >>> [m.name for m in motifs if m.alt_name == "GATA1"]
+    ['MA0035.5']
+    >>> load_motif_db("no_such_db")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown motif database 'no_such_db': it is neither a bundled database ...
     """
     if not isinstance(name_or_path, (str, os.PathLike)):
         raise TypeError(
@@ -805,5 +1144,11 @@ def bundled_motif_dbs() -> dict[str, str]:
     -------
     dict of str to str
         Name (as :func:`load_motif_db` takes it) -> the file it reads, in ``iqmodel/data``.
+
+    Examples
+    --------
+    >>> from iqmodel.io import bundled_motif_dbs
+    >>> bundled_motif_dbs()
+    {'jaspar2024': 'JASPAR2024_CORE_vertebrates_nonredundant.meme.gz'}
     """
     return {name: file_name for name, (file_name, _) in _BUNDLED.items()}

@@ -67,6 +67,21 @@ class TrackSignal(NamedTuple):
         Total extension of the regional window, bp (``window // 2`` on each side).
     stats : dict or None
         Bookkeeping of the reader (e.g. fragments without a known barcode); None for bigWigs.
+
+    See Also
+    --------
+    bigwig_signal, fragment_counts : The readers that return it.
+
+    Examples
+    --------
+    The punctured regional background is ``regional - peak``:
+
+    >>> import pandas as pd
+    >>> from iqmodel.io import TrackSignal
+    >>> peak = pd.DataFrame({"s1": [5.0, 1.0]}, index=["p1", "p2"])
+    >>> signal = TrackSignal(peak, peak * 4, window=20_000)
+    >>> (signal.regional - signal.peak)["s1"].tolist(), signal.stats is None
+    ([15.0, 3.0], True)
     """
 
     peak: pd.DataFrame
@@ -292,6 +307,38 @@ def bigwig_signal(
     ValueError
         When a file is not a bigWig, a peak chromosome is absent from a bigWig, a peak ends
         past its chromosome, or for an invalid ``window``/``stat``.
+
+    Examples
+    --------
+    Two tiny bigWigs with signal 1 and 3 per base over ``chr1:[100, 200)``; peak ``a``
+    covers 50 of those bases, peak ``b`` none, but its 400-bp regional window all 100:
+
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> import pyBigWig
+    >>> from iqmodel.io import bigwig_signal
+    >>> def write_bigwig(path, value):
+    ...     bw = pyBigWig.open(str(path), "w")
+    ...     bw.addHeader([("chr1", 1000)])
+    ...     bw.addEntries(["chr1"], [100], ends=[200], values=[value])
+    ...     bw.close()
+    >>> peaks = pd.DataFrame(
+    ...     {"chrom": ["chr1", "chr1"], "start": [150, 300], "end": [250, 400], "name": ["a", "b"]}
+    ... )
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     tracks = {"c1": pathlib.Path(folder, "c1.bw"), "c2": pathlib.Path(folder, "c2.bw")}
+    ...     write_bigwig(tracks["c1"], 1.0)
+    ...     write_bigwig(tracks["c2"], 3.0)
+    ...     signal = bigwig_signal(tracks, peaks, window=400)
+    ...     mean = bigwig_signal(tracks, peaks, window=None, stat="mean")
+    >>> signal.peak.index.tolist(), signal.peak.columns.tolist()
+    (['a', 'b'], ['c1', 'c2'])
+    >>> signal.peak.to_numpy().tolist()
+    [[50.0, 150.0], [0.0, 0.0]]
+    >>> signal.regional.to_numpy().tolist()  # [start - 200, end + 200), the peak included
+    [[100.0, 300.0], [100.0, 300.0]]
+    >>> mean.peak.to_numpy().tolist(), mean.regional is None  # per bp of the peak
+    ([[0.5, 1.5], [0.0, 0.0]], True)
     """
     if stat not in _STATS:
         raise ValueError(f"stat must be one of {_STATS}, got {stat!r}")
@@ -376,7 +423,7 @@ def _numeric_name_column(values: pd.Series, peaks) -> bool:
 
 
 def read_counts_table(path, peaks: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Read a peaks x states table of ATAC counts (or any non-negative signal).
+    r"""Read a peaks x states table of ATAC counts (or any non-negative signal).
 
     The peak names are the column named ``peak``, ``name``, ``peak_name`` or ``peak_id``
     (case-insensitive); else ``chrom_start_end`` when the table has ``chrom``, ``start``,
@@ -414,6 +461,35 @@ def read_counts_table(path, peaks: pd.DataFrame | None = None) -> pd.DataFrame:
         state), repeated peak names, a file that is not UTF-8 text (or a ``.gz`` file that is
         not gzip), or, with ``peaks``, peaks missing from the table or table rows that are not
         peaks.
+
+    Examples
+    --------
+    With ``peaks``, the rows come back in the order of the peaks:
+
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from iqmodel.io import read_counts_table
+    >>> peaks = pd.DataFrame(
+    ...     {"chrom": ["chr1", "chr1"], "start": [0, 500], "end": [300, 800], "name": ["p2", "p1"]}
+    ... )
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder, "counts.tsv")
+    ...     _ = path.write_text("peak\ts1\ts2\np1\t3\t0\np2\t1\t7\n")
+    ...     counts = read_counts_table(path, peaks=peaks)
+    >>> counts.index.tolist(), counts.columns.tolist()
+    (['p2', 'p1'], ['s1', 's2'])
+    >>> counts.to_numpy().tolist()
+    [[1.0, 7.0], [3.0, 0.0]]
+
+    Negative values are not counts:
+
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder, "counts.csv")
+    ...     _ = path.write_text("peak,s1\np1,-0.5\n")
+    ...     read_counts_table(path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: ...counts.csv: negative count -0.5 for peak 'p1', state 's1' ...
     """
     path = existing_file(path, what="counts table")
     table = _read_table(path, "counts table", dtype=str, keep_default_na=False)
@@ -600,7 +676,7 @@ def fragment_counts(
     chunk_size: int = 1_000_000,
     progress: bool = False,
 ) -> TrackSignal:
-    """Count Tn5 insertions per peak and state from a 10x ``fragments.tsv.gz``.
+    r"""Count Tn5 insertions per peak and state from a 10x ``fragments.tsv.gz``.
 
     Each fragment ``(chrom, start, end, barcode, count)`` has two insertion sites, ``start``
     and ``end - 1`` (0-based); both are counted, once per fragment (the duplicate ``count``
@@ -642,6 +718,40 @@ def fragment_counts(
     ValueError
         For a malformed fragments file, no fragment at all, or when no fragment's barcode is
         in ``barcode_states``.
+
+    Warns
+    -----
+    IQModelWarning
+        When some fragments have a barcode without a state.
+
+    Examples
+    --------
+    Fragment ``AAA-1`` puts both its insertions (100 and 149) in peak ``a``; ``BBB-1`` one
+    in ``a`` (120) and one in ``b`` (399); ``CCC-1`` has no state:
+
+    >>> import pathlib, tempfile, warnings
+    >>> import pandas as pd
+    >>> from iqmodel.io import fragment_counts
+    >>> fragments = (
+    ...     "chr1\t100\t150\tAAA-1\t1\n"
+    ...     "chr1\t120\t400\tBBB-1\t2\n"
+    ...     "chr1\t180\t190\tCCC-1\t1\n"
+    ... )
+    >>> peaks = pd.DataFrame(
+    ...     {"chrom": ["chr1", "chr1"], "start": [100, 350], "end": [200, 450], "name": ["a", "b"]}
+    ... )
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder, "fragments.tsv")
+    ...     _ = path.write_text(fragments)
+    ...     with warnings.catch_warnings(record=True) as caught:
+    ...         warnings.simplefilter("always")
+    ...         signal = fragment_counts(path, {"AAA-1": "s1", "BBB-1": "s2"}, peaks, window=None)
+    >>> signal.peak.columns.tolist(), signal.peak.to_numpy().tolist()
+    (['s1', 's2'], [[2.0, 1.0], [0.0, 1.0]])
+    >>> signal.stats["n_fragments"], signal.stats["n_fragments_no_state"]
+    (3, 1)
+    >>> type(caught[0].message).__name__, signal.regional is None
+    ('IQModelWarning', True)
     """
     window = _check_window(window)
     if (

@@ -33,7 +33,7 @@ def _quiet_htslib():
 
 
 def read_vcf(path, *, region: str | None = None) -> pd.DataFrame:
-    """Read the variants of a VCF or BCF file.
+    r"""Read the variants of a VCF or BCF file.
 
     Parameters
     ----------
@@ -58,6 +58,38 @@ def read_vcf(path, *, region: str | None = None) -> pd.DataFrame:
     ValueError
         For a file that is not VCF/BCF (e.g. a TSV without the VCF header), a record without
         REF or ALT (``.``), or ``region`` without an index.
+
+    See Also
+    --------
+    iqmodel.variants.check_variants : The same table, checked, from a DataFrame or a file.
+    iqmodel.variants.score_variants : Scores the variants of a VCF with a fitted model.
+
+    Examples
+    --------
+    A record with two ALT alleles gives two rows; a missing ID is made from the alleles,
+    which are upper-cased:
+
+    >>> import pathlib, tempfile
+    >>> from iqmodel.io.vcf import read_vcf
+    >>> text = (
+    ...     "##fileformat=VCFv4.2\n"
+    ...     "##contig=<ID=chr1,length=1000>\n"
+    ...     "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+    ...     "chr1\t10\trs1\tA\tG\t.\t.\t.\n"
+    ...     "chr1\t20\t.\tc\tt,CA\t.\t.\t.\n"
+    ... )
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder, "tiny.vcf")
+    ...     _ = path.write_text(text)
+    ...     variants = read_vcf(path)
+    >>> variants.shape
+    (3, 7)
+    >>> variants["id"].tolist()
+    ['rs1', 'chr1:20:C:T', 'chr1:20:C:CA']
+    >>> variants["pos"].tolist(), variants["alt"].tolist()
+    ([10, 20, 20], ['G', 'T', 'CA'])
+    >>> variants[["allele", "n_alts"]].to_numpy().tolist()
+    [[1, 1], [1, 2], [2, 2]]
     """
     path = existing_file(path, argument="path", what="VCF/BCF file")
     rows = []

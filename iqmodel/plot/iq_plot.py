@@ -76,14 +76,33 @@ def parse_region(region) -> tuple[str, int, int]:
     Coordinates are 0-based, half-open (as BED and :meth:`iqmodel.io.genome.Genome.fetch`);
     commas and underscores in numbers are ignored (``"chr1:1,000,000-1,000,500"``).
 
+    Parameters
+    ----------
+    region : str or tuple
+        ``"chrom:start-end"`` or ``(chrom, start, end)`` (start and end integers or
+        strings of digits).
+
     Returns
     -------
-    (chrom, start, end)
+    tuple of (str, int, int)
+        ``(chrom, start, end)``, bp.
 
     Raises
     ------
     ValueError
         For another format, a negative start or ``end <= start``.
+
+    Examples
+    --------
+    >>> from iqmodel.plot.iq_plot import parse_region
+    >>> parse_region("chr1:1,000,000-1,000,500")
+    ('chr1', 1000000, 1000500)
+    >>> parse_region(("chrX", "10", 20))
+    ('chrX', 10, 20)
+    >>> parse_region("chr1:500-100")
+    Traceback (most recent call last):
+    ...
+    ValueError: region chr1:500-100 is empty or negative; need 0 <= start < end
     """
     if isinstance(region, str):
         match = _REGION.match(region)
@@ -192,14 +211,27 @@ def letter_sizes(energy, motif_lengths) -> np.ndarray:
 
     Parameters
     ----------
-    energy : array (length, n_motifs)
+    energy : array-like of float, shape (length, n_motifs)
         Normalised [0, 10] local energies of the windows starting at each position (NaN where
-        none starts).
+        none starts), e.g. ``local_contributions(model, seq).energy``.
     motif_lengths : sequence of int
+        Length of each motif, bp (the rolling window is the longest).
 
     Returns
     -------
     ndarray of float64, shape (length,), in (0, 1]
+        Relative letter size per base (1 for the largest); all ones without motifs.
+
+    Examples
+    --------
+    One 2-bp motif whose window at position 2 has the top energy: the two bases it covers
+    get full-size letters, the others small ones:
+
+    >>> import numpy as np
+    >>> from iqmodel.plot.iq_plot import letter_sizes
+    >>> energy = np.array([[0.0], [0.0], [10.0], [0.0], [0.0], [np.nan]])
+    >>> letter_sizes(energy, [2]).round(3).tolist()
+    [0.051, 0.051, 1.0, 1.0, 0.051, 0.038]
     """
     energy = np.asarray(energy, dtype=np.float64)
     length = energy.shape[0]
@@ -512,10 +544,54 @@ def iq_plot(
     Returns
     -------
     matplotlib Figure
-        Axes are labelled (``Axes.get_label()``): ``"iq-atac-ext"``, ``"iq-atac-zoom"``,
-        ``"iq-guides"``, ``"iq-sequence"``, ``"iq-conservation"``, ``"iq-motif:<name>"``,
+        A detached Figure (not registered with pyplot), 22 in wide. Axes are labelled
+        (``Axes.get_label()``): ``"iq-atac-ext"``, ``"iq-atac-zoom"``, ``"iq-guides"``,
+        ``"iq-sequence"``, ``"iq-conservation"``, ``"iq-motif:<name>"``,
         ``"iq-logo:<name>"``, ``"iq-no-motifs"``, ``"iq-colorbar"``. Letters are one
         ``PathCollection`` per row with gid ``"iq-letters"``.
+
+    Raises
+    ------
+    ValueError
+        Without a sequence (neither ``seq`` nor ``genome`` with ``region``), with both
+        ``seq`` and ``genome``, for ``tracks``/``tss``/``conservation`` without ``region``,
+        an invalid ``width``/``ext_width``, a sequence with other letters than ACGTN, an
+        unknown motif, or a window outside the tracks' chromosome.
+    TypeError
+        When ``tracks`` is not a mapping.
+    FileNotFoundError
+        When a bigWig file does not exist.
+
+    Examples
+    --------
+    A small model fitted on planted GATA1 and FOXA2 sites, and the IQ-plot of its most
+    accessible sequence: GATA1 (energy >= 8) gets a row, FOXA2 does not:
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from iqmodel import IQModel
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> from iqmodel.plot import iq_plot
+    >>> data = make_planted_dataset(
+    ...     n_seqs=200, seq_length=100, motifs=["GATA1", "FOXA2"], random_state=0
+    ... )
+    >>> model = IQModel(filter=False, glm_lambda=1e-3, sequence_features=False, verbose=0)
+    >>> model = model.fit_with_motifs(data.sequences, data.dap, data.truth.motifs)
+    >>> fig = iq_plot(model, data.sequences[int(np.argmax(data.dap))])
+    >>> sorted(ax.get_label() for ax in fig.axes)
+    ['iq-colorbar', 'iq-guides', 'iq-logo:MA0035.5', 'iq-motif:MA0035.5', 'iq-sequence']
+    >>> (sequence,) = [ax for ax in fig.axes if ax.get_label() == "iq-sequence"]
+    >>> len(sequence.collections[0].get_paths())  # one glyph per base
+    100
+    >>> fig.texts[1].get_text().startswith("predicted dAP")
+    True
+
+    ``motifs=`` chooses the rows, whatever their energy:
+
+    >>> fig = iq_plot(model, data.sequences[0], motifs=["FOXA2"], title="peak 0")
+    >>> [ax.get_label() for ax in fig.axes if ax.get_label().startswith("iq-motif")]
+    ['iq-motif:MA0047.4']
     """
     from iqmodel.interpret import decompose, local_contributions
 

@@ -22,8 +22,9 @@ def logo(motif: Motif, *, ax=None, kind: str = "bits", title: str | None = None)
     Parameters
     ----------
     motif : Motif
+        The motif; one stack of letters per position, coloured by :data:`BASE_COLORS`.
     ax : matplotlib Axes, optional
-        Axes to draw on; a new figure is made when omitted.
+        Axes to draw on; a new pyplot figure is made when omitted.
     kind : {"bits", "probability"}, default "bits"
         Letter heights: probability times the position's information content (bits, y in
         [0, 2]) or the probability itself (y in [0, 1]).
@@ -33,6 +34,34 @@ def logo(motif: Motif, *, ax=None, kind: str = "bits", title: str | None = None)
     Returns
     -------
     matplotlib Axes
+        The axes drawn on: y limits [0, 2] (bits) or [0, 1] (probability), y label ``kind``,
+        no x ticks.
+
+    Raises
+    ------
+    TypeError
+        When ``motif`` is not a Motif.
+    ValueError
+        For an unknown ``kind``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from iqmodel.motifs import Motif
+    >>> from iqmodel.plot import logo
+    >>> gata = Motif(
+    ...     "MA0035.5", [[0, 0, 1, 0], [1, 0, 0, 0], [0, 0, 0, 1], [0.25] * 4], alt_name="GATA1"
+    ... )
+    >>> ax = logo(gata)
+    >>> ax.get_title(), ax.get_ylabel(), [float(y) for y in ax.get_ylim()]
+    ('MA0035.5 (GATA1)', 'bits', [0.0, 2.0])
+    >>> fig, axes = plt.subplots(1, 2)
+    >>> ax = logo(gata, ax=axes[1], kind="probability", title="")
+    >>> ax is axes[1], [float(y) for y in ax.get_ylim()]
+    (True, [0.0, 1.0])
+    >>> plt.close("all")
     """
     if not isinstance(motif, Motif):
         raise TypeError(f"motif must be a Motif, got {type(motif).__name__}")

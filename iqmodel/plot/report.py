@@ -40,6 +40,7 @@ __all__ = [
     "ENERGY_BINS",
     "SpatialFrequency",
     "check_figure_path",
+    "new_figure",
     "report",
     "save_pages",
     "spatial_frequency",
@@ -83,6 +84,27 @@ class SpatialFrequency(NamedTuple):
         ``top_hits`` and ``bottom_hits`` (strong sites in each group).
     seq_length : int
         Length of the sequences in bp.
+
+    See Also
+    --------
+    spatial_frequency : Computes it.
+
+    Examples
+    --------
+    Where the ``AGATAA`` sites of the top half of four sequences lie:
+
+    >>> from iqmodel.motifs import Motif
+    >>> from iqmodel.plot.report import spatial_frequency
+    >>> a, g, t = [97, 1, 1, 1], [1, 1, 97, 1], [1, 1, 1, 97]
+    >>> gata = Motif.from_counts("GATA", [a, g, a, t, a, a])
+    >>> seqs = ["CCAGATAACC", "CCCAGATAAC", "CCCCCCCCCC", "CCCCCGCCCC"]
+    >>> result = spatial_frequency([gata], seqs, [1.0, 0.9, 0.0, 0.1], top_q=0.5, bottom_q=0.5)
+    >>> result.frequency.columns.tolist()
+    ['motif', 'position', 'offset', 'top', 'bottom']
+    >>> result.frequency["top"].tolist()[:5]  # one site starts at 2, one at 3; NaN at the end
+    [0.0, 0.0, 0.5, 0.5, 0.0]
+    >>> result.hits[["n_top", "top_hits"]].to_numpy().tolist()
+    [[2, 2]]
     """
 
     frequency: pd.DataFrame
@@ -175,6 +197,36 @@ def spatial_frequency(
     Returns
     -------
     SpatialFrequency
+        ``frequency`` with ``n_motifs * seq_length`` rows, ``hits`` with one row per motif.
+
+    Raises
+    ------
+    ValueError
+        For fewer than 2 sequences, sequences of unequal length, a ``dap`` of another
+        length or with non-finite values, or a ``threshold``/``top_q``/``bottom_q`` out of
+        range.
+
+    Examples
+    --------
+    Twenty random 40-bp sequences; the ten with dAP 1 carry a GATA site at position 10:
+
+    >>> import numpy as np
+    >>> from iqmodel.motifs import Motif
+    >>> from iqmodel.plot.report import spatial_frequency
+    >>> a, g, t = [97, 1, 1, 1], [1, 1, 97, 1], [1, 1, 1, 97]
+    >>> gata = Motif.from_counts("GATA", [a, g, a, t, a, a])  # AGATAA
+    >>> rng = np.random.default_rng(0)
+    >>> seqs = ["".join(rng.choice(list("ACGT"), 40)) for _ in range(20)]
+    >>> seqs = [s[:10] + "AGATAA" + s[16:] if i < 10 else s for i, s in enumerate(seqs)]
+    >>> dap = np.r_[np.ones(10), np.zeros(10)]
+    >>> result = spatial_frequency([gata], seqs, dap, top_q=0.5, bottom_q=0.5)
+    >>> result.frequency.shape, result.seq_length
+    ((40, 5), 40)
+    >>> top = result.frequency.set_index("position")["top"]
+    >>> float(top[10]), float(top.drop(10).max())  # every top sequence, only there
+    (1.0, 0.0)
+    >>> result.hits[["n_top", "top_hits"]].to_numpy().tolist()
+    [[10, 10]]
     """
     from iqmodel.seq import encode
 
@@ -373,7 +425,28 @@ def _page_paths(path: Path, pages: int) -> list[Path]:
 
 def save_pages(figures: list, path: Path) -> None:
     """Write figures atomically: one multi-page PDF, or for ``.png`` one file per page
-    (``name.png``, ``name_page2.png``, ...)."""
+    (``name.png``, ``name_page2.png``, ...).
+
+    Parameters
+    ----------
+    figures : list of matplotlib Figure
+        The pages, in order.
+    path : Path
+        Target file, checked by :func:`check_figure_path`: ``.pdf`` for one multi-page PDF,
+        ``.png`` for one PNG per page (120 dpi). Each file is written to a temporary file in
+        the same folder, then renamed.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from matplotlib.figure import Figure
+    >>> from iqmodel.plot.report import check_figure_path, save_pages
+    >>> pages = [Figure(figsize=(2, 1)), Figure(figsize=(2, 1))]
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     save_pages(pages, check_figure_path(pathlib.Path(folder, "report.png")))
+    ...     print(sorted(p.name for p in pathlib.Path(folder).iterdir()))
+    ['report.png', 'report_page2.png']
+    """
     if path.suffix.lower() == ".pdf":
         from matplotlib.backends.backend_pdf import PdfPages
 
@@ -392,7 +465,33 @@ def save_pages(figures: list, path: Path) -> None:
 
 def check_figure_path(path) -> Path | None:
     """``path`` as a Path (None stays None); it must end with .pdf or .png in an existing
-    folder."""
+    folder.
+
+    Parameters
+    ----------
+    path : str, Path or None
+        Where figures are to be written.
+
+    Returns
+    -------
+    Path or None
+        ``path`` as a Path; None when ``path`` is None.
+
+    Raises
+    ------
+    ValueError
+        When the suffix is not ``.pdf`` or ``.png`` (any case), or the folder does not exist.
+
+    Examples
+    --------
+    >>> from iqmodel.plot.report import check_figure_path
+    >>> check_figure_path("report.PDF").name, check_figure_path(None)
+    ('report.PDF', None)
+    >>> check_figure_path("report.svg")
+    Traceback (most recent call last):
+    ...
+    ValueError: path must end with .pdf or .png, got 'report.svg'
+    """
     if path is None:
         return None
     path = Path(path)
@@ -431,6 +530,7 @@ def report(
     Parameters
     ----------
     model : fitted IQModel
+        The model to report on.
     seqs : list of str or int8 array (n_seqs, length)
         Equal-length peaks, typically the training set; they feed every data panel.
     dap : array-like of float, shape (n_seqs,)
@@ -459,6 +559,40 @@ def report(
         One Figure per page, always a list (of one Figure for a one-page report). Figures
         are pyplot figures when ``path`` is None (so notebooks show them) and detached
         ``matplotlib.figure.Figure`` objects otherwise (nothing accumulates in pyplot).
+
+    Raises
+    ------
+    TypeError
+        When ``model`` is not a fitted IQModel.
+    ValueError
+        For fewer than 2 sequences, a ``dap`` of another length, ``test_seqs`` without
+        ``test_dap`` (or the reverse), an invalid ``max_motifs``/``rows_per_page``, a
+        ``path`` that is not ``.pdf``/``.png`` in an existing folder, an unknown motif, or
+        more motifs than one page holds with ``fig=``.
+
+    Examples
+    --------
+    A small model on planted GATA1 and FOXA2 sites, one motif row per page:
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from iqmodel import IQModel
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> from iqmodel.plot import report
+    >>> data = make_planted_dataset(
+    ...     n_seqs=200, seq_length=100, motifs=["GATA1", "FOXA2"], random_state=0
+    ... )
+    >>> model = IQModel(filter=False, glm_lambda=1e-3, sequence_features=False, verbose=0)
+    >>> model = model.fit_with_motifs(data.sequences, data.dap, data.truth.motifs)
+    >>> pages = report(model, data.sequences, data.dap, rows_per_page=1)
+    >>> len(pages), [len(page.axes) for page in pages]  # six panels per motif row
+    (2, [6, 6])
+    >>> [page.axes[0].get_title() for page in pages]
+    ['MA0035.5 (GATA1)', 'MA0047.4 (FOXA2)']
+    >>> pages[0].axes[2].get_title(), pages[0].axes[5].get_ylabel()
+    ('coefficients', 'dAP')
+    >>> plt.close("all")
     """
     from iqmodel.interpret import decompose
     from iqmodel.seq import encode
@@ -553,16 +687,42 @@ def _page_figure(fig, size, use_pyplot: bool):
         fig.set_size_inches(*size)
         fig.set_layout_engine("constrained", h_pad=0.06, w_pad=0.08, hspace=0.04, wspace=0.03)
         return fig
-    if use_pyplot:
-        import matplotlib.pyplot as plt
-
-        figure = plt.figure(figsize=size)
-    else:
-        from matplotlib.figure import Figure
-
-        figure = Figure(figsize=size)
+    figure = new_figure(size, pyplot=use_pyplot)
     figure.set_layout_engine("constrained", h_pad=0.06, w_pad=0.08, hspace=0.04, wspace=0.03)
     return figure
+
+
+def new_figure(size: tuple[float, float], *, pyplot: bool = True):
+    """A new figure with the constrained layout: a pyplot figure (shown in notebooks), or a
+    detached :class:`~matplotlib.figure.Figure` that pyplot does not track (for figures that
+    are only saved, so a script writing many reports does not pile up open figures and no
+    backend is switched).
+
+    Parameters
+    ----------
+    size : (float, float)
+        Width and height in inches.
+    pyplot : bool, default True
+        Make it through pyplot.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> figure = new_figure((3, 2), pyplot=False)
+    >>> figure.get_size_inches().tolist(), figure in map(plt.figure, plt.get_fignums())
+    ([3.0, 2.0], False)
+    """
+    if pyplot:
+        import matplotlib.pyplot as plt
+
+        return plt.figure(figsize=size, layout="constrained")
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=size, layout="constrained")
 
 
 def _draw_row(row, model, motif, seq_length, energies, parts, coef, delta, frequency, dap, ylim):

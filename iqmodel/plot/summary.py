@@ -136,6 +136,20 @@ def r2_scores(y, y_hat) -> tuple[float, float]:
     -------
     (float, float)
         ``1 - SS_res / SS_tot`` and ``pearson_r(y, y_hat) ** 2`` (0 when ``y_hat`` is constant).
+
+    Raises
+    ------
+    ValueError
+        Different lengths, non-finite values, fewer than 2 points or a constant ``y``.
+
+    Examples
+    --------
+    A prediction off by a constant has a perfect correlation but a lower R^2:
+
+    >>> from iqmodel.plot.summary import r2_scores
+    >>> r2, pearson2 = r2_scores([0.0, 1.0, 2.0, 3.0], [0.5, 1.5, 2.5, 3.5])
+    >>> round(r2, 3), round(pearson2, 3)
+    (0.8, 1.0)
     """
     y, y_hat = _checked_pair(y, y_hat)
     return r2_score(y, y_hat), pearson_r2(y, y_hat)
@@ -174,11 +188,25 @@ def prediction_scatter(y, y_hat, *, ax=None, title: str | None = None):
     Returns
     -------
     matplotlib Axes
+        The axes drawn on: one point per observation and the ``y = x`` diagonal.
 
     Raises
     ------
     ValueError
         Different lengths, non-finite values, fewer than 2 points or a constant ``y``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from iqmodel.plot import prediction_scatter
+    >>> ax = prediction_scatter([0.0, 1.0, 2.0, 3.0], [0.5, 1.5, 2.5, 3.5], title="held out")
+    >>> ax.get_title().splitlines()
+    ['held out', 'R² = 0.800, r² = 1.000, n = 4']
+    >>> ax.get_xlabel(), ax.get_ylabel(), len(ax.collections[0].get_offsets())
+    ('observed dAP', 'predicted dAP', 4)
+    >>> plt.close("all")
     """
     y, y_hat = _checked_pair(y, y_hat)
     r2, pearson2 = r2_scores(y, y_hat)
@@ -220,17 +248,53 @@ def response_curves(model, *, motifs=None, fig=None, ncols: int = 4):
     Parameters
     ----------
     model : fitted IQModel
+        The model whose motif response curves are drawn.
     motifs : list of str or Motif, optional
         Motifs to draw, in this order; default all, positive ones first, each group by
-        added R^2 (else max |coef|) descending.
+        added R^2 (else largest absolute coefficient) descending.
     fig : matplotlib Figure, optional
-        Figure to draw on (its size is left alone); a new one is made when omitted.
+        Figure to draw on (its size is left alone); a new pyplot figure is made when omitted.
     ncols : int, default 4
         Panels per row.
 
     Returns
     -------
     matplotlib Figure
+        One axes per motif (unused cells of the last row hidden), x: energy 0-10, y: logit.
+
+    Raises
+    ------
+    TypeError
+        When ``model`` is not a fitted IQModel.
+    ValueError
+        For an invalid ``ncols`` or an unknown motif.
+
+    Examples
+    --------
+    Planted GATA1 sites open chromatin, FOXA2 sites close it (the default planted effects
+    +3 and -2.5): the GATA1 curve rises (red), the FOXA2 one falls (blue):
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from iqmodel import IQModel
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> from iqmodel.plot import response_curves
+    >>> from iqmodel.plot.summary import NEGATIVE_COLOR, POSITIVE_COLOR
+    >>> data = make_planted_dataset(
+    ...     n_seqs=200, seq_length=100, motifs=["GATA1", "FOXA2"], random_state=0
+    ... )
+    >>> model = IQModel(filter=False, glm_lambda=1e-3, sequence_features=False, verbose=0)
+    >>> model = model.fit_with_motifs(data.sequences, data.dap, data.truth.motifs)
+    >>> fig = response_curves(model)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['MA0035.5 (GATA1)', 'MA0047.4 (FOXA2)']
+    >>> [ax.lines[0].get_color() for ax in fig.axes] == [POSITIVE_COLOR, NEGATIVE_COLOR]
+    True
+    >>> line = fig.axes[0].lines[0]
+    >>> bool(line.get_ydata()[-1] > line.get_ydata()[0])  # response at energy 10 vs 0
+    True
+    >>> plt.close(fig)
     """
     from iqmodel.interpret import response_curve
 
@@ -293,6 +357,7 @@ def interaction_network(model, *, ax=None):
     Parameters
     ----------
     model : fitted IQModel
+        The model whose ``interactions_`` are drawn.
     ax : matplotlib Axes, optional
         Axes to draw on; a new 5 x 5 in figure is made when omitted.
 
@@ -301,6 +366,41 @@ def interaction_network(model, *, ax=None):
     matplotlib Axes
         When the model has no interactions the Axes only carries the message
         "no interactions in this model".
+
+    Raises
+    ------
+    TypeError
+        When ``model`` is not a fitted IQModel.
+
+    Examples
+    --------
+    Data with a planted GATA1 x FOXA2 interaction; the model finds it, with a positive
+    coefficient (a red edge):
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from iqmodel import IQModel
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> from iqmodel.plot import interaction_network
+    >>> from iqmodel.plot.summary import POSITIVE_COLOR
+    >>> data = make_planted_dataset(
+    ...     n_seqs=300,
+    ...     seq_length=100,
+    ...     motifs=["GATA1", "FOXA2"],
+    ...     interactions=[("MA0035.5", "MA0047.4", 2.0)],
+    ...     random_state=0,
+    ... )
+    >>> model = IQModel(
+    ...     glm_lambda=1e-3, sequence_features=False, interactions=True, verbose=0, random_state=0
+    ... )
+    >>> model = model.fit_with_motifs(data.sequences, data.dap, data.truth.motifs)
+    >>> ax = interaction_network(model)
+    >>> [line.get_gid() for line in ax.lines]
+    ['interaction:MA0035.5:MA0047.4']
+    >>> ax.lines[0].get_color() == POSITIVE_COLOR
+    True
+    >>> plt.close("all")
     """
     _check_model(model)
     if ax is None:

@@ -51,8 +51,35 @@ class CaqtlMetrics(NamedTuple):
     sign_concordance : float
         Share of leads with matching signs, in [0, 1].
     n_leads, n_negatives : int
+        Number of leads (one per peak with a caQTL) and of negatives drawn.
     leads, negatives : DataFrame
         The rows used (input columns), leads with the ``peak`` of each.
+
+    See Also
+    --------
+    caqtl_metrics : Computes it.
+
+    Examples
+    --------
+    Two peaks with one caQTL each, and two variants without effect in each:
+
+    >>> import pandas as pd
+    >>> from iqmodel.variants import caqtl_metrics
+    >>> variants = pd.DataFrame(
+    ...     {
+    ...         "peak": ["a", "a", "a", "b", "b", "b"],
+    ...         "pvalue": [0.01, 0.6, 0.7, 0.02, 0.5, 0.9],
+    ...         "observed": [0.4, 0.0, 0.1, -0.3, 0.0, 0.0],
+    ...         "predicted": [0.2, 0.05, -0.3, -0.1, 0.0, 0.01],
+    ...     }
+    ... )
+    >>> metrics = caqtl_metrics(variants, n_negatives=2)
+    >>> metrics.n_leads, metrics.n_negatives, metrics.baseline
+    (2, 4, 0.3333333333333333)
+    >>> metrics.sign_concordance, metrics.leads["peak"].tolist()
+    (1.0, ['a', 'b'])
+    >>> round(metrics.average_precision, 3)  # |-0.3| of a negative outranks both leads
+    0.583
     """
 
     average_precision: float
@@ -144,11 +171,38 @@ def caqtl_metrics(
     Returns
     -------
     CaqtlMetrics
+        The metrics, counts and the rows used.
 
     Raises
     ------
+    TypeError
+        When ``variants`` is not a DataFrame.
     ValueError
         For missing columns, non-finite values, or no caQTL lead.
+
+    Examples
+    --------
+    Four peaks, each with one caQTL (p = 0.001) and three variants without effect; peak
+    ``p0`` has a second caQTL with the same p-value, farther from the summit:
+
+    >>> import pandas as pd
+    >>> from iqmodel.variants import caqtl_metrics
+    >>> rows = []
+    >>> for k in range(4):
+    ...     sign = 1 if k % 2 == 0 else -1
+    ...     rows.append(("lead", f"p{k}", 0.001, 0.5 * sign, 0.3 * sign, 5))
+    ...     rows += [("other", f"p{k}", 0.5, 0.0, 0.01 * j, 40) for j in (1, 2, 3)]
+    >>> rows.append(("far", "p0", 0.001, 0.4, 0.1, 120))
+    >>> variants = pd.DataFrame(
+    ...     rows, columns=["id", "peak", "pvalue", "observed", "predicted", "summit_distance"]
+    ... )
+    >>> result = caqtl_metrics(variants, n_negatives=3, random_state=0)
+    >>> result.n_leads, result.n_negatives, result.leads["id"].tolist()
+    (4, 12, ['lead', 'lead', 'lead', 'lead'])
+    >>> round(result.baseline, 3), round(result.average_precision, 3), round(result.enrichment, 3)
+    (0.25, 1.0, 4.0)
+    >>> round(result.pearson_r, 3), result.sign_concordance
+    (1.0, 1.0)
     """
     variants = _checked(variants)
     leads = _leads(variants, caqtl_pvalue)

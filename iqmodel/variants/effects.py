@@ -52,6 +52,25 @@ def trajectory_models(model) -> dict:
     ------
     TypeError
         When ``model`` is neither, or a trajectory's model is not fitted.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from iqmodel import IQModel
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> from iqmodel.variants import trajectory_models
+    >>> data = make_planted_dataset(n_seqs=200, seq_length=100, n_motifs=2, random_state=0)
+    >>> model = IQModel(filter=False, glm_lambda=1e-3, sequence_features=False, verbose=0)
+    >>> model = model.fit_with_motifs(data.sequences, data.dap, data.truth.motifs)
+    >>> trajectory_models(model) == {None: model}
+    True
+    >>> multi = SimpleNamespace(models_={"early": model, "late": model})
+    >>> list(trajectory_models(multi))
+    ['early', 'late']
+    >>> trajectory_models(IQModel())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: model must be a fitted IQModel or a multi-trajectory model ...
     """
     models = getattr(model, "models_", None)
     if models is None:
@@ -95,6 +114,40 @@ def effect_table(
         ``top_term`` (the term with the largest absolute change; "" when nothing changes),
         then ``dlogit_<term>`` per term in model order (they sum to ``delta_logit``), then
         ``denergy_<motif>``: the change of each motif's normalised energy, [0, 10] units.
+
+    Raises
+    ------
+    ValueError
+        When ``ref`` has neither one row nor one row per ``alt`` row.
+
+    Examples
+    --------
+    Two mutants of one sequence against its single reference row:
+
+    >>> import numpy as np
+    >>> from iqmodel import IQModel
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> from iqmodel.interpret import decompose
+    >>> from iqmodel.variants import effect_table
+    >>> data = make_planted_dataset(n_seqs=200, seq_length=100, n_motifs=2, random_state=0)
+    >>> model = IQModel(filter=False, glm_lambda=1e-3, sequence_features=False, verbose=0)
+    >>> model = model.fit_with_motifs(data.sequences, data.dap, data.truth.motifs)
+    >>> seq = data.sequences[0]
+    >>> mutants = [seq[:40] + "NNNNN" + seq[45:], seq[:60] + "NNNNN" + seq[65:]]
+    >>> table = effect_table(
+    ...     model,
+    ...     decompose(model, [seq]),
+    ...     decompose(model, mutants),
+    ...     leading={"masked": ["40-45", "60-65"]},
+    ... )
+    >>> list(table.columns)  # doctest: +NORMALIZE_WHITESPACE
+    ['masked', 'pred_ref', 'pred_alt', 'delta', 'logit_ref', 'logit_alt', 'delta_logit',
+     'top_term', 'dlogit_MA0466.4', 'dlogit_MA0139.2', 'denergy_MA0466.4', 'denergy_MA0139.2']
+    >>> bool(np.allclose(table["delta"], model.predict(mutants) - model.predict([seq])))
+    True
+    >>> ref, alt = decompose(model, [seq]), decompose(model, mutants)
+    >>> effect_table(model, ref, alt, decompose=False).shape
+    (2, 7)
     """
     n = len(alt.logit)
     if len(ref.logit) not in (1, n):
@@ -144,6 +197,20 @@ def stack_trajectories(tables: dict) -> pd.DataFrame:
         Blocks in dict order. A term a trajectory's model does not have contributes exactly 0
         (its ``dlogit_`` entries are 0); a motif it does not have has no energy (``denergy_``
         entries are NaN).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from iqmodel.variants.effects import stack_trajectories
+    >>> early = pd.DataFrame({"delta": [0.1], "dlogit_A": [0.4], "denergy_A": [2.0]})
+    >>> late = pd.DataFrame({"delta": [-0.2], "dlogit_B": [-0.9], "denergy_B": [1.0]})
+    >>> stacked = stack_trajectories({"early": early, "late": late})
+    >>> stacked["trajectory"].tolist(), stacked["dlogit_B"].tolist()
+    (['early', 'late'], [0.0, -0.9])
+    >>> stacked["denergy_B"].isna().tolist()  # early's model has no motif B
+    [True, False]
+    >>> stack_trajectories({None: early}) is early
+    True
     """
     if list(tables) == [None]:
         return tables[None]
@@ -168,9 +235,9 @@ def variant_effects(model, ref_seqs, alt_seqs, *, features=None) -> pd.DataFrame
     ----------
     model : IQModel or object with a ``models_`` dict of IQModels
         A fitted model (several trajectories give one block of rows each).
-    ref_seqs, alt_seqs : list of str or int8 array (n_pairs, seq_length_)
-        Reference and alternative sequences of the model's training length, pair ``i`` in
-        row ``i`` of both.
+    ref_seqs, alt_seqs : list of str or int8 array (n_pairs, length)
+        Reference and alternative sequences of the model's training length (``length`` =
+        ``model.seq_length_``), pair ``i`` in row ``i`` of both.
     features : DataFrame (n_pairs, n_features), optional
         Covariates of a model fitted with ``features``; the same for both alleles.
 
@@ -186,6 +253,36 @@ def variant_effects(model, ref_seqs, alt_seqs, *, features=None) -> pd.DataFrame
     ------
     ValueError
         When the two lists differ in length or a sequence is not of the training length.
+    TypeError
+        When ``model`` is not fitted, or ``ref_seqs``/``alt_seqs`` is a single string.
+
+    See Also
+    --------
+    score_variants : Variants at genomic positions, in windows of a genome.
+    saturation_mutagenesis : Every single-base substitution of one sequence.
+
+    Examples
+    --------
+    A single-base change in each of three sequences; the effect is ``alt minus ref`` and
+    its logit terms add up:
+
+    >>> import numpy as np
+    >>> from iqmodel import IQModel
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> from iqmodel.variants import variant_effects
+    >>> data = make_planted_dataset(n_seqs=200, seq_length=100, n_motifs=2, random_state=0)
+    >>> model = IQModel(filter=False, glm_lambda=1e-3, sequence_features=False, verbose=0)
+    >>> model = model.fit_with_motifs(data.sequences, data.dap, data.truth.motifs)
+    >>> ref = data.sequences[:3]
+    >>> alt = [s[:50] + ("C" if s[50] == "A" else "A") + s[51:] for s in ref]
+    >>> effects = variant_effects(model, ref, alt)
+    >>> effects.shape  # 7 columns, 2 terms, 2 motif energies
+    (3, 11)
+    >>> bool(np.allclose(effects["delta"], model.predict(alt) - model.predict(ref)))
+    True
+    >>> terms = effects.filter(like="dlogit_").sum(axis=1)
+    >>> bool(np.allclose(terms, effects["delta_logit"]))
+    True
     """
     n_ref, n_alt = _count(ref_seqs, "ref_seqs"), _count(alt_seqs, "alt_seqs")
     if n_ref != n_alt:

@@ -55,6 +55,28 @@ class Mutagenesis(NamedTuple):
         :func:`iqmodel.variants.effect_table` (``pred_ref``, ``pred_alt``, ``delta``, ...,
         ``dlogit_<term>`` and ``denergy_<motif>`` only with ``decompose=True``); a
         ``trajectory`` column first for multi-trajectory models.
+
+    See Also
+    --------
+    saturation_mutagenesis : Builds it.
+    iqmodel.plot.variants.mutagenesis_map : Draws it.
+
+    Examples
+    --------
+    >>> from iqmodel import IQModel
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> from iqmodel.variants import saturation_mutagenesis
+    >>> data = make_planted_dataset(n_seqs=200, seq_length=100, n_motifs=2, random_state=0)
+    >>> model = IQModel(filter=False, glm_lambda=1e-3, sequence_features=False, verbose=0)
+    >>> model = model.fit_with_motifs(data.sequences, data.dap, data.truth.motifs)
+    >>> ism = saturation_mutagenesis(model, data.sequences[0], start=10, end=15)
+    >>> ism.sequence == data.sequences[0], len(ism.table)
+    (True, 15)
+    >>> matrix = ism.matrix("delta_logit")
+    >>> matrix.shape, matrix.index.tolist(), matrix.columns.tolist()
+    ((5, 4), [10, 11, 12, 13, 14], ['A', 'C', 'G', 'T'])
+    >>> [float(matrix.at[p, ism.sequence[p]]) for p in matrix.index]  # reference bases
+    [0.0, 0.0, 0.0, 0.0, 0.0]
     """
 
     sequence: str
@@ -75,6 +97,12 @@ class Mutagenesis(NamedTuple):
         -------
         DataFrame of float64, shape (n_positions, 4)
             Index ``position``, columns ``A, C, G, T``; 0 at the reference base (no change).
+
+        Raises
+        ------
+        ValueError
+            When ``value`` is not a column of ``table``, or ``trajectory`` is not one of a
+            multi-trajectory table.
         """
         table = self.table
         if "trajectory" in table.columns:
@@ -169,6 +197,7 @@ def mutant_energies(codes, positions, motifs, *, mode: str = "lse") -> np.ndarra
     positions : int array, shape (n_positions,)
         0-based positions to substitute.
     motifs : list of Motif
+        Motifs to score (with or without spatial profiles).
     mode : {"lse", "max"}, default "lse"
         As :func:`iqmodel.energy.compute_energies`.
 
@@ -176,7 +205,24 @@ def mutant_energies(codes, positions, motifs, *, mode: str = "lse") -> np.ndarra
     -------
     ndarray of float64, shape (n_positions, 4, n_motifs)
         Natural-log energy after putting base ``b`` (A, C, G, T) at each position; equal to
-        ``compute_energies`` of the mutant sequence to rounding.
+        ``compute_energies`` of the mutant sequence to rounding. At the reference base it
+        is the energy of the reference.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from iqmodel.energy import compute_energies
+    >>> from iqmodel.io import load_motif_db
+    >>> from iqmodel.seq import encode
+    >>> from iqmodel.variants.mutagenesis import mutant_energies
+    >>> motifs = load_motif_db("jaspar2024")[:2]
+    >>> seq = "ACGTGATAAGGCTTACGATCCACGTG"
+    >>> energies = mutant_energies(encode([seq])[0], [3, 10], motifs)
+    >>> energies.shape  # positions x bases x motifs
+    (2, 4, 2)
+    >>> mutant = seq[:3] + "A" + seq[4:]  # base A (column 0) at position 3
+    >>> bool(np.allclose(energies[0, 0], compute_energies([mutant], motifs)[0]))
+    True
     """
     codes = np.asarray(codes, dtype=np.int8)
     positions = np.asarray(positions)
@@ -220,6 +266,22 @@ def mutant_sequence_features(codes, positions, alt_codes) -> pd.DataFrame:
     -------
     DataFrame of float64, shape (n_mutants, 17)
         Columns ``gc_content, AA, ..., TT``, as ``sequence_features`` of the mutants.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from iqmodel.additional_features import sequence_features
+    >>> from iqmodel.seq import encode
+    >>> from iqmodel.variants.mutagenesis import mutant_sequence_features
+    >>> seq = "AACGTTNA"
+    >>> features = mutant_sequence_features(encode([seq])[0], [0, 7], [2, 1])  # G at 0, C at 7
+    >>> features.shape
+    (2, 17)
+    >>> mutants = ["GACGTTNA", "AACGTTNC"]
+    >>> bool(np.allclose(features, sequence_features(mutants)))
+    True
+    >>> features["gc_content"].round(4).tolist()  # of the 7 ACGT bases
+    [0.4286, 0.4286]
     """
     features = _composition(codes, positions, alt_codes)[1:]
     return pd.DataFrame(features, columns=list(_COMPOSITION_NAMES))
@@ -535,6 +597,39 @@ def saturation_mutagenesis(
     Mutagenesis
         ``table`` with ``3 * (end - start)`` rows per trajectory (4 at an ``N``);
         ``matrix()`` gives the (n_positions, 4) delta matrix.
+
+    Raises
+    ------
+    TypeError
+        When ``seq`` is not a string or ``model`` is not fitted.
+    ValueError
+        When ``seq`` is not of the training length, ``features`` are missing for a model
+        fitted with covariates, or ``start``/``end`` are out of range.
+
+    Examples
+    --------
+    Every substitution's ``pred_alt`` is the model's prediction of the mutant sequence:
+
+    >>> import numpy as np
+    >>> from iqmodel import IQModel
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> from iqmodel.variants import saturation_mutagenesis
+    >>> data = make_planted_dataset(n_seqs=200, seq_length=100, n_motifs=2, random_state=0)
+    >>> model = IQModel(filter=False, glm_lambda=1e-3, verbose=0)  # with GC/dinucleotides
+    >>> model = model.fit_with_motifs(data.sequences, data.dap, data.truth.motifs)
+    >>> seq = data.sequences[0]
+    >>> ism = saturation_mutagenesis(model, seq, decompose=True)
+    >>> len(ism.table), list(ism.table.columns[:4])
+    (300, ['position', 'ref_base', 'alt_base', 'pred_ref'])
+    >>> mutants = [
+    ...     seq[:p] + base + seq[p + 1 :]
+    ...     for p, base in zip(ism.table["position"], ism.table["alt_base"])
+    ... ]
+    >>> bool(np.allclose(ism.table["pred_alt"], model.predict(mutants)))
+    True
+    >>> terms = ism.table.filter(like="dlogit_").sum(axis=1)
+    >>> bool(np.allclose(terms, ism.table["delta_logit"]))
+    True
     """
     if not isinstance(seq, str):
         raise TypeError(f"seq must be one DNA string, got {type(seq).__name__}")

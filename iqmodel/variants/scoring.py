@@ -51,7 +51,7 @@ _MIN_MIXUP_SNVS = 5
 
 
 class VariantScores(NamedTuple):
-    """Result of :func:`score_variants`.
+    r"""Result of :func:`score_variants`.
 
     Attributes
     ----------
@@ -65,6 +65,36 @@ class VariantScores(NamedTuple):
     skipped : DataFrame
         Variants that could not be scored (``on_invalid="skip"``): the variant columns and
         ``reason``. Empty when every variant was scored.
+
+    See Also
+    --------
+    score_variants : Returns it.
+
+    Examples
+    --------
+    One SNV in a genome made of a training sequence, scored without a null:
+
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from iqmodel import IQModel
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> from iqmodel.variants import score_variants
+    >>> data = make_planted_dataset(n_seqs=200, seq_length=100, n_motifs=2, random_state=0)
+    >>> model = IQModel(filter=False, glm_lambda=1e-3, sequence_features=False, verbose=0)
+    >>> model = model.fit_with_motifs(data.sequences, data.dap, data.truth.motifs)
+    >>> seq = data.sequences[0]
+    >>> snv = pd.DataFrame({"chrom": ["chr1"], "pos": [51], "ref": [seq[50]], "alt": ["N"]})
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     fasta = pathlib.Path(folder, "genome.fa")
+    ...     _ = fasta.write_text(">chr1\n" + seq + "\n")
+    ...     scores = score_variants(model, snv, fasta, n_null=0)
+    >>> scores.effects.shape, list(scores.effects.columns[:9])  # doctest: +NORMALIZE_WHITESPACE
+    ((1, 20), ['id', 'chrom', 'pos', 'ref', 'alt', 'window', 'peak', 'window_start',
+     'offset'])
+    >>> scores.effects.at[0, "window"], int(scores.effects.at[0, "window_start"])
+    ('variant', 0)
+    >>> scores.skipped.empty
+    True
     """
 
     effects: pd.DataFrame
@@ -100,6 +130,36 @@ def check_variants(variants) -> pd.DataFrame:
     ValueError
         For missing columns, positions that are not whole numbers, or positions below 1
         (0-based input: add 1).
+
+    Examples
+    --------
+    VCF-style column names; a multi-allelic row is split and missing IDs are made from the
+    alleles:
+
+    >>> import pandas as pd
+    >>> from iqmodel.variants import check_variants
+    >>> raw = pd.DataFrame(
+    ...     {
+    ...         "#CHROM": ["chr1", "chr2"],
+    ...         "POS": [100, 5],
+    ...         "ID": [".", "rs7"],
+    ...         "REF": ["a", "C"],
+    ...         "ALT": ["G,t", "CA"],
+    ...         "gene": ["x", "y"],
+    ...     }
+    ... )
+    >>> table = check_variants(raw)
+    >>> table.columns.tolist()
+    ['id', 'chrom', 'pos', 'ref', 'alt', 'gene']
+    >>> for row in table.itertuples(index=False):
+    ...     print(row.id, row.pos, row.ref, row.alt, row.gene)
+    chr1:100:A:G 100 A G x
+    chr1:100:A:T 100 A T x
+    rs7 5 C CA y
+    >>> check_variants(raw.assign(POS=[0, 5]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: variants: pos must be 1-based (VCF style) but row 0 has pos 0; ...
     """
     if not isinstance(variants, pd.DataFrame):
         variants = read_vcf(variants)
@@ -290,12 +350,28 @@ def dinucleotide_shuffle(seq: str, rng: np.random.Generator) -> str:
     Parameters
     ----------
     seq : str
+        The sequence to shuffle (any letters).
     rng : numpy Generator
+        Source of randomness.
 
     Returns
     -------
     str
         Same length as ``seq``; ``seq`` itself when it has fewer than 3 letters.
+
+    Examples
+    --------
+    >>> from collections import Counter
+    >>> import numpy as np
+    >>> from iqmodel.variants import dinucleotide_shuffle
+    >>> seq = "ACGTTGCAAGGCTTACGA"
+    >>> shuffled = dinucleotide_shuffle(seq, np.random.default_rng(1))
+    >>> def pairs(s):
+    ...     return Counter(zip(s, s[1:]))
+    >>> pairs(shuffled) == pairs(seq), shuffled[0] + shuffled[-1] == seq[0] + seq[-1]
+    (True, True)
+    >>> dinucleotide_shuffle("AC", np.random.default_rng(1))
+    'AC'
     """
     if len(seq) < 3:
         return seq
@@ -395,7 +471,7 @@ def score_variants(
     random_state=None,
     progress: bool = False,
 ) -> VariantScores:
-    """Score genomic variants with a fitted model, in windows of its training length.
+    r"""Score genomic variants with a fitted model, in windows of its training length.
 
     Parameters
     ----------
@@ -439,6 +515,71 @@ def score_variants(
     ValueError
         For invalid variants with ``on_invalid="raise"`` (all listed), positions that look
         0-based, missing columns, or a VCF without its header or without ALT alleles.
+
+    Warns
+    -----
+    IQModelWarning
+        With ``on_invalid="skip"``, when some variants cannot be scored.
+
+    Examples
+    --------
+    A small model fitted on planted GATA1 and FOXA2 sites, and a 300-bp genome whose middle
+    100 bp are the model's most accessible training sequence, annotated as a peak. The SNV
+    at ``chr1:151`` breaks its GATA1 site; the second variant's REF does not match the
+    genome:
+
+    >>> import pathlib, tempfile, warnings
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from iqmodel import IQModel
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> from iqmodel.variants import score_variants
+    >>> data = make_planted_dataset(
+    ...     n_seqs=200, seq_length=100, motifs=["GATA1", "FOXA2"], random_state=0
+    ... )
+    >>> model = IQModel(filter=False, glm_lambda=1e-3, sequence_features=False, verbose=0)
+    >>> model = model.fit_with_motifs(data.sequences, data.dap, data.truth.motifs)
+    >>> peak = data.sequences[int(np.argmax(data.dap))]
+    >>> chrom = data.sequences[1] + peak + data.sequences[2]
+    >>> peaks = pd.DataFrame({"chrom": ["chr1"], "start": [100], "end": [200]})
+    >>> variants = pd.DataFrame(
+    ...     {
+    ...         "chrom": ["chr1", "chr1"],
+    ...         "pos": [151, 121],  # 1-based
+    ...         "ref": [chrom[150], "N"],
+    ...         "alt": ["C", "C"],
+    ...         "id": ["snv", "wrong_ref"],
+    ...     }
+    ... )
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     fasta = pathlib.Path(folder, "genome.fa")
+    ...     _ = fasta.write_text(">chr1\n" + chrom + "\n")
+    ...     with warnings.catch_warnings(record=True) as caught:
+    ...         warnings.simplefilter("always")
+    ...         scores = score_variants(
+    ...             model,
+    ...             variants,
+    ...             fasta,
+    ...             peaks=peaks,
+    ...             on_invalid="skip",
+    ...             n_null=19,
+    ...             background=data.sequences,
+    ...             random_state=0,
+    ...         )
+    >>> row = scores.effects.iloc[0]
+    >>> row["id"], row["window"], row["peak"], int(row["window_start"]), int(row["offset"])
+    ('snv', 'peak', 'chr1_100_200', 100, 50)
+    >>> alt = peak[:50] + "C" + peak[51:]
+    >>> bool(np.isclose(row["delta"], model.predict([alt])[0] - model.predict([peak])[0]))
+    True
+    >>> row["top_term"], float(row["pvalue"])  # no null variant of 19 comes close
+    ('MA0035.5', 0.05)
+    >>> bool(row["active_allele_quantile"] > 0.9)  # the ref allele: among the highest
+    True
+    >>> scores.skipped[["id", "reason"]].to_numpy().tolist()
+    [['wrong_ref', 'REF mismatch: REF N, genome has C']]
+    >>> type(caught[0].message).__name__
+    'IQModelWarning'
     """
     if on_invalid not in _ON_INVALID:
         raise ValueError(f"on_invalid must be one of {_ON_INVALID}, got {on_invalid!r}")
