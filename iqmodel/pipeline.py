@@ -682,7 +682,7 @@ def select_motifs(
     second = fit_logistic_lasso(design, y01, lam=penalty, solver=solver, tol=SELECTION_TOL)
     if not second.coef[: len(kept)].any():  # the chosen penalty zeroed every motif
         penalty = DEFAULT_LAMBDA
-        second = fit_logistic_lasso(design, y01, lam=penalty, solver=solver)
+        second = fit_logistic_lasso(design, y01, lam=penalty, solver=solver, tol=SELECTION_TOL)
     betas = second.coef[: len(kept)]
     chosen = np.flatnonzero(betas != 0)
     if len(chosen) == 0:
