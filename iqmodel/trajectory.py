@@ -1059,8 +1059,26 @@ def write_figures(out_dir, model, data: Trajectory, predictions: pd.DataFrame) -
     Notes
     -----
     The figures are detached from pyplot, so the backend and the open figures of a notebook
-    are left alone. See :func:`write_run` for an
-    example (with ``figures=True``); rendering the report takes several seconds.
+    are left alone; rendering the report takes a few seconds.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import matplotlib.pyplot as plt
+    >>> from iqmodel.datasets import make_planted_dataset
+    >>> planted = make_planted_dataset(n_seqs=200, seq_length=100, n_motifs=1, random_state=0)
+    >>> names = pd.Index([f"peak{i}" for i in range(200)], name="name")
+    >>> data = Trajectory(pd.DataFrame(index=names), planted.sequences,
+    ...                   pd.Series(planted.dap, index=names), split_peaks(names, random_state=0),
+    ...                   pd.DataFrame(columns=["name", "reason"]), None)
+    >>> params = {"motif_db": planted.truth.motifs, "distill": False, "filter": False,
+    ...           "verbose": 0, "random_state": 0}
+    >>> model, predictions, metrics = fit_trajectory(data, params)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     paths = write_figures(folder, model, data, predictions)
+    ...     written = [(path.name, path.stat().st_size > 1000) for path in paths]
+    >>> written, plt.get_fignums()
+    ([('report.pdf', True), ('prediction_scatter.png', True)], [])
     """
     from iqmodel import plot
 
