@@ -25,7 +25,8 @@ __all__ = ["EnergyNormalizer", "compute_energies", "local_energies"]
 
 _MODES = ("lse", "max")
 _MOTIF_CHUNK = 256  # motifs per kernel call: bounds table memory for any database size
-_TILE_ROWS = 4096  # sequences per task on a Dask cluster (x _MOTIF_CHUNK motifs)
+_TILE_ROWS = 4096  # at most this many sequences per task on a Dask cluster (x _MOTIF_CHUNK)
+_MIN_TILES = 8  # split the sequences into at least this many tiles (when there are enough)
 _MIN_DASK_PAIRS = 1_000_000  # smaller jobs stay local: a task round trip costs more
 
 
@@ -138,8 +139,8 @@ def compute_energies(
         Threads (None: all available). Results do not depend on it. Under joblib's Dask
         backend (``joblib.parallel_config(backend="dask")`` with a ``dask.distributed``
         client), jobs of at least a million sequence x motif pairs are instead split into
-        tiles of 4,096 sequences x 256 motifs computed on the cluster's workers, each with
-        its worker's threads; the result is bit-identical.
+        tiles of up to 4,096 sequences (at least 8 tiles) x 256 motifs computed on the
+        cluster's workers, each with its worker's threads; the result is bit-identical.
     progress : bool, default False
         Show a progress bar over motif chunks (local runs).
 
@@ -230,18 +231,23 @@ def _energy_block(ragged, motifs, use_max, prior, bidirect, progress=False) -> n
 
 
 def _tiled_energies(ragged, motifs, use_max, prior, bidirect) -> np.ndarray:
-    """:func:`_energy_block` on a Dask cluster, one task per tile of ``_TILE_ROWS`` sequences
-    x ``_MOTIF_CHUNK`` motifs; every energy is computed by the same kernel as locally."""
+    """:func:`_energy_block` on a Dask cluster, one task per tile of at most ``_TILE_ROWS``
+    sequences x ``_MOTIF_CHUNK`` motifs; every energy is computed by the same kernel as
+    locally."""
+    # equal tiles, at least _MIN_TILES of them: one screening chunk of motifs is one call, and
+    # its tiles must keep every worker busy
+    n_tiles = max(_MIN_TILES, -(-len(ragged) // _TILE_ROWS))
+    tile_rows = max(1, -(-len(ragged) // n_tiles))
     tiles = [
         (row, column)
-        for row in range(0, len(ragged), _TILE_ROWS)
+        for row in range(0, len(ragged), tile_rows)
         for column in range(0, len(motifs), _MOTIF_CHUNK)
     ]
     blocks = map_tiles(
         _energy_block,
         [
             (
-                ragged.rows(row, row + _TILE_ROWS),
+                ragged.rows(row, row + tile_rows),
                 motifs[column : column + _MOTIF_CHUNK],
                 use_max,
                 prior,

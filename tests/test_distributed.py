@@ -43,7 +43,7 @@ def cluster():
 
 @pytest.fixture
 def small_tiles(monkeypatch):
-    """Tiles of 97 sequences and no minimum job size, so small inputs make many tasks."""
+    """Tiles of at most 97 sequences and no minimum job size: small inputs make many tasks."""
     monkeypatch.setattr(energy_module, "_TILE_ROWS", 97)
     monkeypatch.setattr(energy_module, "_MIN_DASK_PAIRS", 0)
 
