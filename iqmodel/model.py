@@ -26,7 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 from iqmodel._validation import check_features, check_target
 from iqmodel.additional_features import FeatureScaler, sequence_features
 from iqmodel.energy import EnergyNormalizer, compute_energies
-from iqmodel.exceptions import IQModelWarning, check_memory
+from iqmodel.exceptions import IQModelWarning
 from iqmodel.glm import DEFAULT_LAMBDA, GLMFit
 from iqmodel.interactions import InteractionSet, select_interactions
 from iqmodel.io import model_file
@@ -42,9 +42,7 @@ from iqmodel.pipeline import (
     fit_response_glm,
     name_distilled_motifs,
     screen_database,
-    screen_memory,
     select_motifs,
-    selection_memory,
 )
 from iqmodel.prego import calculate_bins
 from iqmodel.sampling import order_keys, stage_seeds
@@ -595,12 +593,6 @@ class IQModel(RegressorMixin, BaseEstimator):
         keys = order_keys(codes, dap)
         y01 = (dap - self.y_min_) / self.y_range_
 
-        n, length = codes.shape
-        check_memory(
-            screen_memory(n, length, len(database), self.n_motifs),
-            f"the database screen of {n:,} peaks x {len(database):,} motifs",
-            "fit on fewer peaks, or on a machine with more memory",
-        )
         screen = screen_database(
             codes,
             dap,
@@ -609,12 +601,6 @@ class IQModel(RegressorMixin, BaseEstimator):
             n_wanted=self.n_motifs,
             n_jobs=self.n_jobs,
             progress=self.verbose > 0,
-        )
-        check_memory(
-            selection_memory(n, len(screen.candidates)),
-            f"the lasso selection on {len(screen.candidates):,} screened motifs x {n:,} peaks",
-            f"raise min_cor (now {self.min_cor:g}) so that fewer motifs pass the screen, or fit "
-            "on fewer peaks",
         )
         scaled = self._fit_covariates(codes, features)
         selection = select_motifs(

@@ -32,7 +32,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from iqmodel._validation import check_features, check_target
 from iqmodel.additional_features import FeatureScaler
-from iqmodel.exceptions import check_memory
 from iqmodel.interpret import decompose
 from iqmodel.io import model_file
 from iqmodel.metrics import correlation_matrix, is_constant, pearson_r, pearson_r2, r2_score
@@ -46,9 +45,7 @@ from iqmodel.pipeline import (
     mean_pairwise_correlation,
     name_distilled_motifs,
     screen_database_targets,
-    screen_memory,
     select_motifs,
-    selection_memory,
 )
 from iqmodel.sampling import order_keys, stage_seeds
 from iqmodel.seq import encode
@@ -339,12 +336,6 @@ class MultiIQModel(BaseEstimator):
         database = template.load_database()
         template.check_training_shape(codes, database)
         selection_seed, distill_seed = stage_seeds(template.random_state, 2)
-        n, length = codes.shape
-        check_memory(
-            screen_memory(n, length, len(database), template.n_motifs),
-            f"the database screen of {n:,} peaks x {len(database):,} motifs",
-            "fit on fewer peaks, or on a machine with more memory",
-        )
         screen = screen_database_targets(
             codes,
             targets,
@@ -353,13 +344,6 @@ class MultiIQModel(BaseEstimator):
             n_wanted=template.n_motifs,
             n_jobs=template.n_jobs,
             progress=template.verbose > 0,
-        )
-        largest = max(len(result.candidates) for result in screen.screens)
-        check_memory(
-            selection_memory(n, largest) + 8 * n * largest,  # + the trajectory's candidates
-            f"the lasso selection on up to {largest:,} screened motifs x {n:,} peaks",
-            f"raise min_cor (now {template.min_cor:g}) so that fewer motifs pass the screen, or "
-            "fit on fewer peaks",
         )
         covariates = template.covariate_frame(codes, train_features)
         scaled = None if covariates is None else FeatureScaler().fit_transform(covariates)

@@ -26,6 +26,7 @@ import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage, to_tree
 
 from iqmodel.energy import EnergyNormalizer, compute_energies
+from iqmodel.exceptions import check_memory
 from iqmodel.features import RESPONSE_FUNCTIONS, LogisticBasis
 from iqmodel.glm import DEFAULT_LAMBDA, GLMFit, cross_validate_lambda, fit_logistic_lasso
 from iqmodel.interactions import InteractionSet
@@ -364,6 +365,10 @@ def screen_database_targets(
 ) -> DatabaseScreen:
     """Screen a database against each target, streaming over chunks of motifs.
 
+    Before the screen, and again before the candidates' energies are assembled, the memory
+    that the screen and the lasso selection after it need (:func:`screen_memory`,
+    :func:`selection_memory`) is checked against the machine's available memory.
+
     The energies of ``chunk_size`` database motifs at a time are computed, normalised and
     correlated with every target; only the columns that some target's screen could still need
     are kept. The screen rule only ever drops a motif for good (once ``n_wanted`` motifs pass
@@ -402,6 +407,8 @@ def screen_database_targets(
         When ``chunk_size`` is not an integer.
     ValueError
         When ``chunk_size`` is below 1.
+    InsufficientMemoryError
+        When the screen or the selection after it would not fit in the available memory.
 
     Examples
     --------
@@ -435,6 +442,12 @@ def screen_database_targets(
         raise TypeError(f"chunk_size must be a positive integer, got {chunk_size!r}")
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size}")
+    n, length = codes.shape
+    check_memory(
+        screen_memory(n, length, len(database), n_wanted, chunk_size),
+        f"the database screen of {n:,} peaks x {len(database):,} motifs",
+        "fit on fewer peaks, or on a machine with more memory",
+    )
     wanted = min(n_wanted, len(database))
     correlations = np.zeros((targets.shape[1], len(database)))
     pieces: list[tuple[np.ndarray, np.ndarray]] = []  # (database indices, their energies)
@@ -457,6 +470,13 @@ def screen_database_targets(
     for r in correlations:
         candidates, threshold = _screen_rule(r, wanted, min_cor)
         screens.append(ScreenResult(candidates, r, None, threshold))
+    largest = max(len(screen.candidates) for screen in screens)
+    check_memory(
+        selection_memory(n, largest),
+        f"the lasso selection on {largest:,} screened motifs x {n:,} peaks",
+        f"raise min_cor (now {min_cor:g}) so that fewer motifs pass the screen, or fit on "
+        "fewer peaks",
+    )
     columns = _needed_columns(correlations, wanted, min_cor)
     energies = np.empty((len(codes), len(columns)))
     filled = 0
