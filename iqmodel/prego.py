@@ -170,21 +170,73 @@ def _key_to_pattern(key: int, k: int) -> str:
     return letters if gap == 0 else letters[:split] + "*" * gap + letters[split:]
 
 
-def _count_moments(inverse, counts, n_seqs: int, n_keys: int):
-    """Exact count sums of each k-mer and which k-mers have a constant count.
+KMER_CHUNK = 2048  # sequences per block of the k-mer screen: memory O(block + distinct k-mers)
+
+
+def _kmer_sums(codes: np.ndarray, y_centred: np.ndarray, k: int, min_gap: int, max_gap: int):
+    """Per distinct k-mer: summed count, summed squared count and summed count x response.
+
+    Sequences are counted ``KMER_CHUNK`` at a time and each block's sums are merged into the
+    running totals, so memory grows with the number of distinct k-mers, not with
+    ``n_seqs x`` k-mers per sequence (about 100 kB per 300-bp sequence when all is held).
 
     Parameters
     ----------
-    inverse : int64 array (n_entries,)
-        K-mer index of each (sequence, k-mer) entry; absent k-mers count 0 implicitly.
-    counts : int64 array (n_entries,)
-        Counts (1 to ``MAX_KMER_COUNT``).
-    n_seqs, n_keys : int
+    codes : ndarray of int8, shape (n_seqs, length)
+    y_centred : ndarray of float64, shape (n_seqs, R)
+        Centred response columns.
+    k, min_gap, max_gap : int
+        As in :func:`screen_kmers`.
 
     Returns
     -------
-    sum_c : int64 array (n_keys,)
-        Summed count over the sequences.
+    keys : ndarray of int64, shape (n_keys,)
+        Sorted pattern keys of the k-mers seen at least once.
+    sum_c, sum_c2 : ndarray of int64, shape (n_keys,)
+        Summed (capped) count and squared count over the sequences; exact integers.
+    sum_cy : ndarray of float64, shape (n_keys, R)
+        Summed count x centred response.
+    """
+    from iqmodel._kernels import prego as kernels
+
+    keys = np.zeros(0, dtype=np.int64)
+    sums = np.zeros((0, 2), dtype=np.int64)
+    sum_cy = np.zeros((0, y_centred.shape[1]))
+    for first in range(0, codes.shape[0], KMER_CHUNK):
+        block = slice(first, first + KMER_CHUNK)
+        found, seq_index, counts = kernels.kmer_occurrences(codes[block], k, min_gap, max_gap)
+        unique, inverse = np.unique(found, return_inverse=True)
+        block_sums = np.column_stack(
+            [np.bincount(inverse, weights=c, minlength=len(unique)) for c in (counts, counts**2)]
+        )
+        weighted = counts[:, None] * y_centred[block][seq_index]
+        block_cy = np.column_stack(
+            [np.bincount(inverse, weights=w, minlength=len(unique)) for w in weighted.T]
+        )
+        merged = np.union1d(keys, unique)
+        old, new = np.searchsorted(merged, keys), np.searchsorted(merged, unique)
+        totals = np.zeros((len(merged), 2), dtype=np.int64)
+        totals[old] = sums
+        # integer sums of integers below 2**53 are exact in float64
+        totals[new] += np.rint(block_sums).astype(np.int64)
+        cross = np.zeros((len(merged), sum_cy.shape[1]))
+        cross[old] = sum_cy
+        cross[new] += block_cy
+        keys, sums, sum_cy = merged, totals, cross
+    return keys, sums[:, 0], sums[:, 1], sum_cy
+
+
+def _count_moments(sum_c: np.ndarray, sum_c2: np.ndarray, n_seqs: int):
+    """Scaled count variance of each k-mer and which k-mers have a constant count.
+
+    Parameters
+    ----------
+    sum_c, sum_c2 : int64 array (n_keys,)
+        Summed count and squared count over the sequences (absent k-mers count 0).
+    n_seqs : int
+
+    Returns
+    -------
     scaled_var : int64 array (n_keys,)
         ``n_seqs**2`` times the population variance of the count, ``n * sum c^2 - (sum c)^2``,
         computed in exact integer arithmetic (no cancellation; 0 for a constant count).
@@ -198,14 +250,10 @@ def _count_moments(inverse, counts, n_seqs: int, n_keys: int):
     """
     from iqmodel._kernels.prego import MAX_KMER_COUNT
 
-    counts = np.asarray(counts, dtype=np.int64)
-    # integer sums of integers below 2**53 are exact in float64
-    sum_c = np.rint(np.bincount(inverse, weights=counts, minlength=n_keys)).astype(np.int64)
-    sum_c2 = np.rint(np.bincount(inverse, weights=counts**2, minlength=n_keys)).astype(np.int64)
     scaled_var = n_seqs * sum_c2 - sum_c**2
     # sqrt(var) <= tol * peak  <=>  n^2 var <= (tol * n * peak)^2, with peak <= the cap
     constant = scaled_var <= (CONSTANT_TOLERANCE * n_seqs * float(MAX_KMER_COUNT)) ** 2
-    return sum_c, scaled_var, constant
+    return scaled_var, constant
 
 
 def screen_kmers(
@@ -262,8 +310,6 @@ def screen_kmers(
     >>> "AG*TAA" in set(table["kmer"])  # a gapped pattern
     True
     """
-    from iqmodel._kernels import prego as kernels
-
     codes = _encode_equal_length(seqs)
     values = _check_response(response, codes.shape[0])
     if not 4 <= k <= 12:
@@ -273,27 +319,23 @@ def screen_kmers(
     if sequence_length is not None and sequence_length < codes.shape[1]:
         start = (codes.shape[1] - sequence_length) // 2
         codes = np.ascontiguousarray(codes[:, start : start + sequence_length])
-    keys, seq_index, counts = kernels.kmer_occurrences(codes, k, min_gap, max_gap)
     columns = [f"r_{r}" for r in range(values.shape[1])]
-    if len(keys) == 0:
-        return pd.DataFrame(columns=["kmer", "max_r2", "avg_n", "avg_var", *columns])
-    unique, inverse = np.unique(keys, return_inverse=True)
     n = codes.shape[0]
-    n_keys = len(unique)
-    sum_c, scaled_var, constant = _count_moments(inverse, counts, n, n_keys)
-    mean_c = sum_c / n
     # response scaled to its largest magnitude and centred, so any magnitude stays finite
     y_scaled = values / np.abs(values).max(axis=0)
     y_centred = y_scaled - y_scaled.mean(axis=0)
     y_norm2 = (y_centred**2).sum(axis=0)  # n * var(y), > 0: constant responses are refused
     y_residue = y_centred.sum(axis=0)  # rounding residue of the centring
-    weights = counts.astype(np.float64)
+    unique, sum_c, sum_c2, sum_cy = _kmer_sums(codes, y_centred, k, min_gap, max_gap)
+    if len(unique) == 0:
+        return pd.DataFrame(columns=["kmer", "max_r2", "avg_n", "avg_var", *columns])
+    scaled_var, constant = _count_moments(sum_c, sum_c2, n)
+    mean_c = sum_c / n
     denominator = np.sqrt(scaled_var / n)  # sqrt(n * var(c)); exact up to the square root
-    r = np.zeros((n_keys, values.shape[1]))
+    r = np.zeros((len(unique), values.shape[1]))
     for col in range(values.shape[1]):
         # n * cov(c, y) as centred sums: sum_i c_i (y_i - ybar) - cbar * sum_i (y_i - ybar)
-        sum_cy = np.bincount(inverse, weights=weights * y_centred[seq_index, col], minlength=n_keys)
-        n_cov = sum_cy - mean_c * y_residue[col]
+        n_cov = sum_cy[:, col] - mean_c * y_residue[col]
         scale = denominator * np.sqrt(y_norm2[col])
         np.divide(n_cov, scale, out=r[:, col], where=~constant & (scale > 0))
     r = np.clip(r, -1.0, 1.0)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import iqmodel.prego as prego_module
 from iqmodel import seq
 from iqmodel._kernels import prego as kernels
 from iqmodel.datasets import make_planted_dataset
@@ -90,8 +91,10 @@ def _reference_derivatives(codes, probs, weights, bin_size, fold, bidirect):
 # ----------------------------------------------------------------- kernels
 
 
+@pytest.mark.parametrize("chunk", [7, 2048])  # blocks of 7 sequences are merged 5 times
 @pytest.mark.parametrize(("min_gap", "max_gap"), [(0, 0), (0, 1), (1, 2)])
-def test_screen_kmers_matches_slow_count(rng, min_gap, max_gap):
+def test_screen_kmers_matches_slow_count(rng, monkeypatch, min_gap, max_gap, chunk):
+    monkeypatch.setattr(prego_module, "KMER_CHUNK", chunk)
     strings = [
         "".join(rng.choice(list("ACGTN"), 40, p=[0.3, 0.2, 0.2, 0.28, 0.02])) for _ in range(30)
     ]
