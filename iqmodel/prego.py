@@ -171,14 +171,17 @@ def _key_to_pattern(key: int, k: int) -> str:
 
 
 KMER_CHUNK = 2048  # sequences per block of the k-mer screen: memory O(block + distinct k-mers)
+DENSE_KMER_KEYS = 2**23  # key spaces up to this size are summed in dense arrays
 
 
 def _kmer_sums(codes: np.ndarray, y_centred: np.ndarray, k: int, min_gap: int, max_gap: int):
     """Per distinct k-mer: summed count, summed squared count and summed count x response.
 
-    Sequences are counted ``KMER_CHUNK`` at a time and each block's sums are merged into the
-    running totals, so memory grows with the number of distinct k-mers, not with
-    ``n_seqs x`` k-mers per sequence (about 100 kB per 300-bp sequence when all is held).
+    Sequences are counted ``KMER_CHUNK`` at a time, so memory grows with the number of
+    distinct k-mers, not with ``n_seqs x`` k-mers per sequence (about 100 kB per 300-bp
+    sequence when all is held). A key space of at most ``DENSE_KMER_KEYS`` (k = 8 with one
+    gap base: 2**21) is summed in arrays indexed by key; a larger one is reduced to its
+    distinct keys block by block and merged.
 
     Parameters
     ----------
@@ -199,31 +202,30 @@ def _kmer_sums(codes: np.ndarray, y_centred: np.ndarray, k: int, min_gap: int, m
     """
     from iqmodel._kernels import prego as kernels
 
-    keys = np.zeros(0, dtype=np.int64)
-    sums = np.zeros((0, 2), dtype=np.int64)
-    sum_cy = np.zeros((0, y_centred.shape[1]))
+    key_space = (max_gap + 1) << (2 * k + 4)  # keys are below this (see _pattern_key)
+    dense = key_space <= DENSE_KMER_KEYS
+    keys = np.arange(key_space) if dense else np.zeros(0, dtype=np.int64)
+    totals = np.zeros((len(keys), 2 + y_centred.shape[1]))  # count, count^2, count x y
     for first in range(0, codes.shape[0], KMER_CHUNK):
         block = slice(first, first + KMER_CHUNK)
         found, seq_index, counts = kernels.kmer_occurrences(codes[block], k, min_gap, max_gap)
+        weights = [counts, counts**2, *(counts[None, :] * y_centred[block][seq_index].T)]
+        if dense:
+            for column, w in enumerate(weights):
+                totals[:, column] += np.bincount(found, weights=w, minlength=key_space)
+            continue
         unique, inverse = np.unique(found, return_inverse=True)
-        block_sums = np.column_stack(
-            [np.bincount(inverse, weights=c, minlength=len(unique)) for c in (counts, counts**2)]
-        )
-        weighted = counts[:, None] * y_centred[block][seq_index]
-        block_cy = np.column_stack(
-            [np.bincount(inverse, weights=w, minlength=len(unique)) for w in weighted.T]
-        )
         merged = np.union1d(keys, unique)
-        old, new = np.searchsorted(merged, keys), np.searchsorted(merged, unique)
-        totals = np.zeros((len(merged), 2), dtype=np.int64)
-        totals[old] = sums
-        # integer sums of integers below 2**53 are exact in float64
-        totals[new] += np.rint(block_sums).astype(np.int64)
-        cross = np.zeros((len(merged), sum_cy.shape[1]))
-        cross[old] = sum_cy
-        cross[new] += block_cy
-        keys, sums, sum_cy = merged, totals, cross
-    return keys, sums[:, 0], sums[:, 1], sum_cy
+        grown = np.zeros((len(merged), totals.shape[1]))
+        grown[np.searchsorted(merged, keys)] = totals
+        index = np.searchsorted(merged, unique)
+        for column, w in enumerate(weights):
+            grown[index, column] += np.bincount(inverse, weights=w, minlength=len(unique))
+        keys, totals = merged, grown
+    seen = totals[:, 0] > 0
+    # integer sums of integers below 2**53 are exact in float64
+    counted = np.rint(totals[seen, :2]).astype(np.int64)
+    return keys[seen], counted[:, 0], counted[:, 1], totals[seen, 2:]
 
 
 def _count_moments(sum_c: np.ndarray, sum_c2: np.ndarray, n_seqs: int):

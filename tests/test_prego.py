@@ -91,10 +91,12 @@ def _reference_derivatives(codes, probs, weights, bin_size, fold, bidirect):
 # ----------------------------------------------------------------- kernels
 
 
+@pytest.mark.parametrize("dense", [True, False])
 @pytest.mark.parametrize("chunk", [7, 2048])  # blocks of 7 sequences are merged 5 times
 @pytest.mark.parametrize(("min_gap", "max_gap"), [(0, 0), (0, 1), (1, 2)])
-def test_screen_kmers_matches_slow_count(rng, monkeypatch, min_gap, max_gap, chunk):
+def test_screen_kmers_matches_slow_count(rng, monkeypatch, min_gap, max_gap, chunk, dense):
     monkeypatch.setattr(prego_module, "KMER_CHUNK", chunk)
+    monkeypatch.setattr(prego_module, "DENSE_KMER_KEYS", 2**23 if dense else 0)
     strings = [
         "".join(rng.choice(list("ACGTN"), 40, p=[0.3, 0.2, 0.2, 0.28, 0.02])) for _ in range(30)
     ]
