@@ -53,6 +53,9 @@ __all__ = [
 DEFAULT_LAMBDA = 1e-5
 """The reference lambda (spec 5): effectively unpenalised, with a lasso tie-breaker."""
 
+ROW_BLOCK = 4096  # rows per block of the blockwise sums and products over large designs
+COLUMN_BLOCK = 256  # columns per block of the blockwise copies
+
 SOLVERS = ("auto", "glmnet", "glum")
 
 
@@ -396,13 +399,33 @@ def lambda_max(X, y) -> float:
     >>> bool(fit_logistic_lasso(X, y, lam=0.5 * top).coef.any())
     True
     """
-    values, target, weight = _check_data(X, y, None)
-    sd = _column_sd(values, weight)
+    values, target, _ = _check_data(X, y, None)
+    return _lambda_max(values, target, np.arange(len(target)))
+
+
+def _lambda_max(values: np.ndarray, target: np.ndarray, rows: np.ndarray) -> float:
+    """:func:`lambda_max` with every sum over ``rows`` in that order, in blocks of
+    ``ROW_BLOCK`` rows: no copy of ``values`` beyond one block, and the same bits for any
+    order of the rows in memory."""
+    n = len(rows)
+    residual = target[rows] - np.mean(target[rows])
+    total = np.zeros(values.shape[1])
+    cross = np.zeros(values.shape[1])  # sum_i residual_i * x_ij
+    for start in range(0, n, ROW_BLOCK):
+        block = values[rows[start : start + ROW_BLOCK]]
+        total += block.sum(axis=0)
+        cross += residual[start : start + ROW_BLOCK] @ block
+    mean = total / n
+    squares = np.zeros(values.shape[1])
+    for start in range(0, n, ROW_BLOCK):
+        squares += ((values[rows[start : start + ROW_BLOCK]] - mean) ** 2).sum(axis=0)
+    sd = np.sqrt(squares / n)
     varying = sd > 0
     if not varying.any():
         return 0.0
-    centred = (values[:, varying] - weight @ values[:, varying]) / sd[varying]
-    return float(np.abs(weight * (target - weight @ target) @ centred).max())
+    # mean_i((x_ij - mean_j) / sd_j * residual_i), without a centred copy of the columns
+    gradient = (cross[varying] - mean[varying] * residual.sum()) / (n * sd[varying])
+    return float(np.abs(gradient).max())
 
 
 def cross_validate_lambda(
@@ -480,22 +503,20 @@ def cross_validate_lambda(
             f"cross-validating the lasso penalty needs at least {n_folds} rows, got "
             f"{n_samples}; pass more sequences or a fixed glm_lambda"
         )
-    if keys is not None:
-        # work in the canonical order: folds and every sum then follow the rows' content
-        order = canonical_order(keys, n_samples)
-        values, target = values[order], target[order]
-    top = lambda_max(values, target)
+    # folds and every sum follow the rows' canonical order (their positions without keys)
+    rows = np.arange(n_samples) if keys is None else canonical_order(keys, n_samples)
+    top = _lambda_max(values, target, rows)
     if top == 0:
         return LambdaPath(0.0, pd.DataFrame({"lambda": [0.0], "mean_loss": [np.nan]}))
     grid = top * np.logspace(0, np.log10(ratio), n_lambdas)
     folds = np.random.default_rng(random_state).permutation(n_samples) % n_folds
     losses = np.empty((n_lambdas, n_folds))
     for f in range(n_folds):
-        held_out = folds == f
+        held_out = rows[folds == f]
         etas = _path_predictions(
-            values[~held_out], target[~held_out], values[held_out], grid, solver=solver, tol=tol
+            values, target, rows[folds != f], held_out, grid, solver=solver, tol=tol
         )
-        weight = np.full(held_out.sum(), 1.0 / held_out.sum())
+        weight = np.full(len(held_out), 1.0 / len(held_out))
         for i in range(n_lambdas):
             losses[i, f] = _mean_log_loss(etas[:, i], target[held_out], weight)
     mean = losses.mean(axis=1)
@@ -505,19 +526,24 @@ def cross_validate_lambda(
     return LambdaPath(float(grid[np.argmin(mean)]), table)
 
 
-def _path_predictions(X, y, X_new, lambdas, *, solver, tol) -> np.ndarray:
-    """Linear predictors on ``X_new`` of fits along ``lambdas``, shape (n_new, n_lambdas).
+def _path_predictions(values, target, train, held_out, lambdas, *, solver, tol) -> np.ndarray:
+    """Linear predictors on rows ``held_out`` of fits on rows ``train`` along ``lambdas``.
 
-    glmnet computes the whole path in one warm-started call; glum (or a glmnet failure)
-    fits each lambda separately.
+    glmnet computes the whole path in one warm-started call on a Fortran-ordered copy of the
+    training rows, which it may overwrite (the one copy of them); glum (or a glmnet failure)
+    fits each lambda separately. Returns shape (len(held_out), n_lambdas).
     """
-    if _resolve_solver(solver) == "glmnet":
-        varying = np.ptp(X, axis=0) > 0
-        if varying.any() and np.ptp(y) > 0:
+    y = target[train]
+    if _resolve_solver(solver) == "glmnet" and np.ptp(y) > 0:
+        design = _gather_rows(values, train, order="F")
+        varying = np.ptp(design, axis=0) > 0
+        if varying.any():
+            if not varying.all():
+                design = np.asfortranarray(design[:, varying])
             weight = np.full(len(y), 1.0 / len(y))
             try:
                 intercepts, coefs, _ = _glmnet_path(
-                    X[:, varying],
+                    design,
                     y,
                     weight,
                     lambdas,
@@ -525,16 +551,38 @@ def _path_predictions(X, y, X_new, lambdas, *, solver, tol) -> np.ndarray:
                     True,
                     _check_max_iter(None, "glmnet"),
                     _check_tol(tol, "glmnet"),
+                    overwrite=True,
                 )
-                return intercepts + X_new[:, varying] @ coefs
             except RuntimeError:
                 pass  # per-lambda fits below fall back to glum where glmnet cycles
+            else:
+                full = np.zeros((values.shape[1], len(lambdas)))
+                full[varying] = coefs
+                return intercepts + _product_of_rows(values, held_out, full)
+    X, X_new = values[train], values[held_out]
     return np.column_stack(
         [
             fit_logistic_lasso(X, y, lam=lam, solver=solver, tol=tol).decision_function(X_new)
             for lam in lambdas
         ]
     )
+
+
+def _gather_rows(values: np.ndarray, rows: np.ndarray, order: str = "C") -> np.ndarray:
+    """``values[rows]`` as a new array in memory ``order``, filled ``COLUMN_BLOCK`` columns
+    at a time, so that no second full-size temporary is made."""
+    out = np.empty((len(rows), values.shape[1]), order=order)
+    for start in range(0, values.shape[1], COLUMN_BLOCK):
+        out[:, start : start + COLUMN_BLOCK] = values[rows, start : start + COLUMN_BLOCK]
+    return out
+
+
+def _product_of_rows(values: np.ndarray, rows: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """``values[rows] @ matrix``, ``ROW_BLOCK`` rows at a time (no copy of the rows)."""
+    out = np.empty((len(rows), *matrix.shape[1:]))
+    for start in range(0, len(rows), ROW_BLOCK):
+        out[start : start + ROW_BLOCK] = values[rows[start : start + ROW_BLOCK]] @ matrix
+    return out
 
 
 def objective(
@@ -618,8 +666,11 @@ def _solve_glmnet(X, y, weight, lam, alpha, standardize, max_iter, tol) -> _Solu
     return _Solution(float(intercepts[0]), coefs[:, 0], n_passes, True)
 
 
-def _glmnet_path(X, y, weight, lambdas, alpha, standardize, max_iter, tol):
+def _glmnet_path(X, y, weight, lambdas, alpha, standardize, max_iter, tol, *, overwrite=False):
     """``lognet`` on a decreasing sequence of lambdas (warm starts along the path).
+
+    lognet overwrites its design matrix: ``X`` is copied unless ``overwrite`` (then a
+    Fortran-ordered float64 ``X`` is handed over as it is and must not be used afterwards).
 
     Returns
     -------
@@ -634,7 +685,9 @@ def _glmnet_path(X, y, weight, lambdas, alpha, standardize, max_iter, tol):
     n_fitted, a0, ca, ia, nin, _, _, _, n_passes, jerr = lognet(
         alpha,
         1,  # nc = 1: binomial, the model is for the first column of the response
-        np.array(X, dtype=np.float64, order="F"),  # overwritten by lognet
+        np.array(
+            X, dtype=np.float64, order="F", copy=None if overwrite else True
+        ),  # lognet writes here
         response,
         np.zeros((n_samples, 2), order="F"),  # offsets
         np.zeros(1, dtype=np.int32),  # jd: exclude no column

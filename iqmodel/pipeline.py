@@ -254,8 +254,9 @@ def screen_memory(
 
 
 def selection_memory(n_seqs: int, n_candidates: int) -> int:
-    """Bytes the lasso selection allocates on the screened candidates: the design and glmnet's
-    Fortran-ordered copy of it, ``16 * n_seqs * n_candidates``.
+    """Bytes the lasso selection allocates beyond the screened energies it is given: at most
+    the round-2 design and glmnet's Fortran-ordered copy of it (or of one cross-validation
+    fold, which is smaller), ``16 * n_seqs * n_candidates``.
 
     Examples
     --------

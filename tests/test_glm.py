@@ -367,6 +367,52 @@ def test_lambda_max_zeroes_every_coefficient(rng):
     assert np.any(fit_logistic_lasso(X, y, lam=top * 0.9).coef != 0)
 
 
+@pytest.mark.parametrize("block", [7, 4096])
+def test_lambda_max_in_row_blocks_matches_the_formula(rng, monkeypatch, block):
+    from iqmodel.glm import lambda_max
+
+    monkeypatch.setattr(glm_module, "ROW_BLOCK", block)
+    X = rng.normal(size=(50, 4)) * [1.0, 3.0, 0.1, 1.0] + 5.0
+    X[:, 3] = 2.0  # a constant column is left out
+    y = expit(X[:, 0] - 5 + rng.normal(0, 0.5, 50))
+    z = (X[:, :3] - X[:, :3].mean(axis=0)) / X[:, :3].std(axis=0)
+    expected = np.max(np.abs(z.T @ (y - y.mean()))) / len(y)
+    assert lambda_max(X, y) == pytest.approx(expected, rel=1e-12)
+    assert lambda_max(np.ones((50, 2)), y) == 0.0
+
+
+def test_gather_rows_copies_in_column_blocks(rng, monkeypatch):
+    monkeypatch.setattr(glm_module, "COLUMN_BLOCK", 3)
+    values = rng.normal(size=(30, 8))
+    rows = rng.permutation(30)[:17]
+    for order in ("C", "F"):
+        gathered = glm_module._gather_rows(values, rows, order=order)
+        np.testing.assert_array_equal(gathered, values[rows])
+        assert gathered.flags[f"{order}_CONTIGUOUS"]
+
+
+def test_cross_validation_holds_one_copy_of_a_fold_at_most(rng, monkeypatch):
+    """Folds are copied once each (Fortran order, handed to glmnet), never the whole design."""
+    import tracemalloc
+
+    from iqmodel.glm import cross_validate_lambda
+
+    # blocks as small against X as the defaults are against an 80,000 x 3,000 design
+    monkeypatch.setattr(glm_module, "ROW_BLOCK", 256)
+    monkeypatch.setattr(glm_module, "COLUMN_BLOCK", 4)
+    X, y = _fractional_problem(rng, n=6000, p=200)
+    keys = rng.permutation(10**6)[:6000]
+    cross_validate_lambda(X[:100], y[:100], n_lambdas=3, n_folds=3, random_state=0)  # warm up
+    tracemalloc.start()
+    try:
+        cross_validate_lambda(X, y, n_lambdas=3, n_folds=3, random_state=0, keys=keys)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # one training fold (2/3 of X) plus blocks and vectors; the former code held 2.3 X
+    assert peak < 0.8 * X.nbytes
+
+
 def test_cross_validated_lambda_prefers_penalty_on_noise(rng):
     from iqmodel.glm import cross_validate_lambda
 
@@ -499,7 +545,9 @@ def test_glmnet_path_matches_single_lambda_fits(rng):
     X = rng.normal(size=(300, 8))
     y = expit(X @ rng.normal(size=8) * 0.5)
     lambdas = np.array([0.05, 0.01, 1e-3, 1e-5])
-    path = _path_predictions(X, y, X[:20], lambdas, solver="glmnet", tol=1e-12)
+    path = _path_predictions(
+        X, y, np.arange(300), np.arange(20), lambdas, solver="glmnet", tol=1e-12
+    )
     for i, lam in enumerate(lambdas):
         single = fit_logistic_lasso(X, y, lam=lam, solver="glum", tol=1e-10)
         np.testing.assert_allclose(path[:, i], single.decision_function(X[:20]), atol=1e-5)
