@@ -179,9 +179,9 @@ def _kmer_sums(codes: np.ndarray, y_centred: np.ndarray, k: int, min_gap: int, m
 
     Sequences are counted ``KMER_CHUNK`` at a time, so memory grows with the number of
     distinct k-mers, not with ``n_seqs x`` k-mers per sequence (about 100 kB per 300-bp
-    sequence when all is held). A key space of at most ``DENSE_KMER_KEYS`` (k = 8 with one
-    gap base: 2**21) is summed in arrays indexed by key; a larger one is reduced to its
-    distinct keys block by block and merged.
+    sequence when all is held). Over several blocks, a key space of at most
+    ``DENSE_KMER_KEYS`` (k = 8 with one gap base: 2**21) is summed in arrays indexed by key;
+    otherwise each block is reduced to its distinct keys and merged with the blocks before.
 
     Parameters
     ----------
@@ -203,7 +203,7 @@ def _kmer_sums(codes: np.ndarray, y_centred: np.ndarray, k: int, min_gap: int, m
     from iqmodel._kernels import prego as kernels
 
     key_space = (max_gap + 1) << (2 * k + 4)  # keys are below this (see _pattern_key)
-    dense = key_space <= DENSE_KMER_KEYS
+    dense = key_space <= DENSE_KMER_KEYS and codes.shape[0] > KMER_CHUNK
     keys = np.arange(key_space) if dense else np.zeros(0, dtype=np.int64)
     totals = np.zeros((len(keys), 2 + y_centred.shape[1]))  # count, count^2, count x y
     for first in range(0, codes.shape[0], KMER_CHUNK):
@@ -215,13 +215,16 @@ def _kmer_sums(codes: np.ndarray, y_centred: np.ndarray, k: int, min_gap: int, m
                 totals[:, column] += np.bincount(found, weights=w, minlength=key_space)
             continue
         unique, inverse = np.unique(found, return_inverse=True)
-        merged = np.union1d(keys, unique)
-        grown = np.zeros((len(merged), totals.shape[1]))
-        grown[np.searchsorted(merged, keys)] = totals
-        index = np.searchsorted(merged, unique)
-        for column, w in enumerate(weights):
-            grown[index, column] += np.bincount(inverse, weights=w, minlength=len(unique))
-        keys, totals = merged, grown
+        sums = np.column_stack(
+            [np.bincount(inverse, weights=w, minlength=len(unique)) for w in weights]
+        )
+        if len(keys):  # merge with the blocks before
+            merged = np.union1d(keys, unique)
+            grown = np.zeros((len(merged), totals.shape[1]))
+            grown[np.searchsorted(merged, keys)] = totals
+            grown[np.searchsorted(merged, unique)] += sums
+            unique, sums = merged, grown
+        keys, totals = unique, sums
     seen = totals[:, 0] > 0
     # integer sums of integers below 2**53 are exact in float64
     counted = np.rint(totals[seen, :2]).astype(np.int64)
