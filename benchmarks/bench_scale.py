@@ -101,16 +101,18 @@ def peak_rss_total() -> int:
 
 @contextmanager
 def stage_timers(module, names, record: list):
-    """Wrap ``module.<name>`` so that every call appends ``(name, start, stop)`` to ``record``."""
+    """Wrap ``module.<name>`` so that every call appends ``(name, start, stop, result)`` to
+    ``record``."""
     originals = {name: getattr(module, name) for name in names}
 
     def timed(name, function):
         def wrapper(*args, **kwargs):
-            start = time.perf_counter()
+            start, result = time.perf_counter(), None
             try:
-                return function(*args, **kwargs)
+                result = function(*args, **kwargs)
+                return result
             finally:
-                record.append((name, start, time.perf_counter()))
+                record.append((name, start, time.perf_counter(), result))
 
         return wrapper
 
@@ -167,7 +169,8 @@ def child_fit(data: str, n: int) -> dict:
         model = IQModel(motif_db=motifs, n_motifs=30, random_state=0).fit(seqs, dap)
         seconds = time.perf_counter() - start
     stages = {}
-    for name, begin, end in record:
+    screens = [result for name, *_, result in record if name == "screen_database"]
+    for name, begin, end, _ in record:
         entry = stages.setdefault(name, {"seconds": 0.0, "calls": 0, "peak_rss_mb": 0.0})
         entry["seconds"] += end - begin
         entry["calls"] += 1
@@ -182,6 +185,7 @@ def child_fit(data: str, n: int) -> dict:
         "database": len(motifs),
         "seconds": seconds,
         "peak_rss_mb": peak_rss_total() / 2**20,
+        "candidates": len(screens[0].candidates),
         "motifs": len(model.motifs_),
         "train_r2": model.train_r2_,
         "stages": stages,
@@ -282,6 +286,7 @@ def report_fit(results: list[dict]) -> None:
                 "peaks": [r["peaks"] for r in part],
                 "fit s": [r["seconds"] for r in part],
                 "peak RSS MB": [r["peak_rss_mb"] for r in part],
+                "candidates": [r.get("candidates", np.nan) for r in part],
                 "motifs": [r["motifs"] for r in part],
                 "train R^2": [r["train_r2"] for r in part],
             }
