@@ -76,18 +76,20 @@ def _worker_threads() -> int | None:
         return None
 
 
-def map_tiles(task: Callable, arguments: Sequence[tuple]) -> list:
-    """``[task(*args) for args in arguments]``, each call a task on the Dask cluster.
+def map_tiles(task: Callable, arguments: Sequence[tuple], shared: tuple = ()) -> list:
+    """``[task(*shared, *args) for args in arguments]``, each call a task on the Dask cluster.
 
     Each task runs its numba kernels with the threads its worker declares
     (``--nthreads``), one task per worker process at a time, so worker processes x threads
-    never oversubscribe the cores. ``task`` must be a module-level function.
+    never oversubscribe the cores. ``task`` must be a module-level function. Each large
+    object in ``shared`` travels to the cluster once (joblib scatters it), not with every
+    task.
     """
     from joblib import Parallel, delayed
 
-    return Parallel(batch_size=1)(delayed(_run_tile)(task, args) for args in arguments)
+    return Parallel(batch_size=1)(delayed(_run_tile)(task, args, *shared) for args in arguments)
 
 
-def _run_tile(task: Callable, args: tuple):
+def _run_tile(task: Callable, args: tuple, *shared):
     with _KERNEL_LOCK, thread_limit(_worker_threads() or 1):
-        return task(*args)
+        return task(*shared, *args)

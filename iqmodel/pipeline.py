@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage, to_tree
 
+from iqmodel._parallel import dask_backend_active, map_tiles, thread_limit
 from iqmodel.energy import EnergyNormalizer, compute_energies
 from iqmodel.exceptions import check_memory
 from iqmodel.features import RESPONSE_FUNCTIONS, LogisticBasis
@@ -33,7 +34,7 @@ from iqmodel.interactions import InteractionSet
 from iqmodel.metrics import column_correlations, correlation_matrix, is_constant, pearson_r2
 from iqmodel.motifs import Motif, best_matches
 from iqmodel.prego import fit_motif
-from iqmodel.sampling import quantile_matched_sample
+from iqmodel.sampling import quantile_matched_sample, stage_seeds
 
 __all__ = [
     "DESIGN_COLUMN_FIELDS",
@@ -971,22 +972,20 @@ def distill_clusters(
     >>> learned.name, bool(np.allclose(learned.pwm, cebpb.pwm, atol=0.01)), learned.n_bins
     ('MA0466.4', True, 3)
     """
-    rng = np.random.default_rng(random_state)
     options = dict(
+        motif_length=motif_length,
         n_bins=n_bins,
         bin_size=bin_size,
-        random_state=rng,
-        n_jobs=n_jobs,
         multi_kmers=False,
         kmer_sequence_length=kmer_sequence_length,
     )
+    seeds = stage_seeds(random_state, len(clusters))
     labels = np.zeros(len(betas)) if trajectories is None else np.asarray(trajectories)
     learn_on = codes if learn_rows is None else codes[learn_rows]
     out = []
     rows = []
-    for index, group in enumerate(
-        _progress(clusters, verbose, desc="distilling motifs", unit="cluster")
-    ):
+    learned_clusters, tasks = [], []  # the clusters PREGO learns, and their PREGO tasks
+    for index, group in enumerate(clusters):
         representative = motifs[group[np.argmax(np.abs(betas[group]))]]
         rows += [
             {
@@ -997,6 +996,7 @@ def distill_clusters(
             }
             for i in group
         ]
+        out.append(representative)
         response = np.column_stack(
             [
                 energies[:, group[labels[group] == t]] @ betas[group[labels[group] == t]]
@@ -1005,29 +1005,51 @@ def distill_clusters(
         )
         response = response[:, ~is_constant(response)]
         if not distill or response.shape[1] == 0:
-            out.append(representative)
             continue
         partial = response[:, 0] if response.shape[1] == 1 else response
         if learn_rows is not None:
             partial = partial[learn_rows]
         single = len({motifs[i].name for i in group}) == 1
-        if single:
-            result = fit_motif(
-                learn_on, partial, seed=representative, optimize_pwm=False, **options
-            )
-        else:
-            result = fit_motif(learn_on, partial, motif_length=motif_length, **options)
-        out.append(
-            Motif(
-                representative.name,
-                result.motif.pwm,
-                spatial=result.motif.spatial,
-                bin_size=result.motif.bin_size,
-                source=representative.source if single else _DISTILLED,
-                alt_name=representative.alt_name,
-            )
+        learned_clusters.append(index)
+        tasks.append((partial, representative if single else None, seeds[index]))
+    learned = _learn_cluster_motifs(learn_on, tasks, options, n_jobs, verbose)
+    for index, task, motif in zip(learned_clusters, tasks, learned, strict=True):
+        representative, single = out[index], task[1] is not None
+        out[index] = Motif(
+            representative.name,
+            motif.pwm,
+            spatial=motif.spatial,
+            bin_size=motif.bin_size,
+            source=representative.source if single else _DISTILLED,
+            alt_name=representative.alt_name,
         )
     return Distillation(out, pd.DataFrame(rows, columns=["cluster", "motif", "member", "beta"]))
+
+
+def _learn_cluster_motifs(codes, tasks, options, n_jobs, verbose) -> list[Motif]:
+    """:func:`_learn_cluster_motif` of every task: one Dask task each under joblib's Dask
+    backend (``codes`` is sent to the cluster once), else one after another here."""
+    if tasks and dask_backend_active():
+        if verbose:
+            print(f"distilling {len(tasks)} clusters on the Dask cluster", flush=True)
+        return map_tiles(_learn_cluster_motif, [(*task, options) for task in tasks], (codes,))
+    with thread_limit(n_jobs):
+        return [
+            _learn_cluster_motif(codes, *task, options)
+            for task in _progress(tasks, verbose, desc="distilling motifs", unit="cluster")
+        ]
+
+
+def _learn_cluster_motif(codes, response, seed_motif, seed, options) -> Motif:
+    """PREGO for one cluster (spec 7.7): the spatial profile of ``seed_motif`` (a singleton
+    cluster's database motif) or a de-novo motif, with the numba threads in effect."""
+    import numba
+
+    options = {**options, "random_state": seed, "n_jobs": numba.get_num_threads()}
+    if seed_motif is None:
+        return fit_motif(codes, response, **options).motif
+    del options["motif_length"]  # the database motif keeps its own length
+    return fit_motif(codes, response, seed=seed_motif, optimize_pwm=False, **options).motif
 
 
 # ----------------------------------------------------------------------------- naming

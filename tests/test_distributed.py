@@ -24,7 +24,7 @@ from iqmodel.cli import main  # noqa: E402
 from iqmodel.datasets import make_planted_dataset  # noqa: E402
 from iqmodel.energy import compute_energies  # noqa: E402
 from iqmodel.io import load_motif_db, write_meme  # noqa: E402
-from iqmodel.pipeline import screen_database  # noqa: E402
+from iqmodel.pipeline import distill_clusters, screen_database  # noqa: E402
 from iqmodel.seq import encode  # noqa: E402
 
 PLANTED = ["CEBPB", "FOXA2", "ETS1"]
@@ -106,6 +106,29 @@ def test_screen_fit_and_predict_on_the_cluster_equal_local(cluster, small_tiles,
     predicted, n_tasks = _on_cluster(cluster, lambda: local.predict(held_out))
     assert n_tasks > 0
     np.testing.assert_array_equal(predicted, local.predict(held_out))
+
+
+def test_distillation_runs_one_task_per_cluster_and_equals_local(cluster, planted):
+    codes = encode(planted.sequences)
+    motifs = [m.with_spatial(None, None) for m in planted.truth.motifs]
+    clusters = [np.array([0]), np.array([1, 2])]  # a database motif's profile; a de-novo PWM
+    betas = np.array([0.3, -0.2, 0.1])
+
+    def distill():
+        return distill_clusters(
+            codes, motifs, planted.truth.energies, betas, clusters, random_state=0
+        )
+
+    local = distill()
+    remote, n_tasks = _on_cluster(cluster, distill)
+    assert n_tasks == 2  # the energies of so few sequences stay local
+    assert local.members.equals(remote.members)
+    for mine, theirs in zip(local.motifs, remote.motifs, strict=True):
+        assert (mine.name, mine.source) == (theirs.name, theirs.source)
+        np.testing.assert_array_equal(mine.pwm, theirs.pwm)
+        np.testing.assert_array_equal(mine.spatial, theirs.spatial)
+    assert local.motifs[0].source == motifs[0].source
+    assert local.motifs[1].source == "iqmodel distilled"
 
 
 def test_cli_dask_scheduler(cluster, small_tiles, planted, tmp_path):

@@ -249,7 +249,7 @@ def _row_derivatives(x, wf, wr, inverse, d):
         d[row, 0] += rt * inverse[row, 0]
 
 
-@nb.njit(cache=True)
+@nb.njit(parallel=True, cache=True)
 def centred_row_statistics(d, energy, y):
     """Covariances needed to score any change of one PWM row exactly (spec 6.5).
 
@@ -274,7 +274,7 @@ def centred_row_statistics(d, energy, y):
     cov_ed = np.zeros((length, 4))
     cov_dd = np.zeros((length, 4, 4))
     cov_dy = np.zeros((length, 4, n_resp))
-    for k in range(length):
+    for k in nb.prange(length):  # rows are independent; each sums over sequences in order
         d_mean = np.zeros(4)
         for s in range(n_seqs):
             for c in range(4):
