@@ -206,14 +206,16 @@ def _kmer_sums(codes: np.ndarray, y_centred: np.ndarray, k: int, min_gap: int, m
     dense = key_space <= DENSE_KMER_KEYS and codes.shape[0] > KMER_CHUNK
     keys = np.arange(key_space) if dense else np.zeros(0, dtype=np.int64)
     totals = np.zeros((len(keys), 2 + y_centred.shape[1]))  # count, count^2, count x y
+    if dense:
+        scratch, touched = np.zeros_like(totals), np.zeros(key_space, dtype=bool)
     for first in range(0, codes.shape[0], KMER_CHUNK):
         block = slice(first, first + KMER_CHUNK)
         found, seq_index, counts = kernels.kmer_occurrences(codes[block], k, min_gap, max_gap)
-        weights = [counts, counts**2, *(counts[None, :] * y_centred[block][seq_index].T)]
         if dense:
-            for column, w in enumerate(weights):
-                totals[:, column] += np.bincount(found, weights=w, minlength=key_space)
+            y_block = np.ascontiguousarray(y_centred[block], dtype=np.float64)
+            kernels.add_kmer_block(found, seq_index, counts, y_block, totals, scratch, touched)
             continue
+        weights = [counts, counts**2, *(counts[None, :] * y_centred[block][seq_index].T)]
         unique, inverse = np.unique(found, return_inverse=True)
         sums = np.column_stack(
             [np.bincount(inverse, weights=w, minlength=len(unique)) for w in weights]

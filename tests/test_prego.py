@@ -114,6 +114,32 @@ def test_screen_kmers_matches_slow_count(rng, monkeypatch, min_gap, max_gap, chu
     assert table["max_r2"].is_monotonic_decreasing
 
 
+def test_kmer_occurrences_match_slow_count_on_any_thread_count(rng):
+    import numba
+
+    from iqmodel._kernels import prego as kernels
+
+    codes = rng.choice(5, size=(37, 30), p=[0.3, 0.2, 0.2, 0.28, 0.02]).astype(np.int8)
+    expected = []  # (key, sequence, capped count), sequence by sequence, keys ascending
+    for s, row in enumerate(codes):
+        found = {}
+        for start in range(30 - 5 - 1 + 1):
+            for split, gap in [(0, 0), (2, 1), (3, 1)]:
+                key = kernels._pattern_key(row, start, 5, split, gap)
+                if key >= 0:
+                    found[key] = found.get(key, 0) + 1
+        expected += [(key, s, min(n, kernels.MAX_KMER_COUNT)) for key, n in sorted(found.items())]
+    previous = numba.get_num_threads()
+    try:
+        for threads in (1, 2):
+            numba.set_num_threads(threads)
+            keys, seq_index, counts = kernels.kmer_occurrences(codes, 5, 0, 1)
+            entries = zip(keys.tolist(), seq_index.tolist(), counts.tolist(), strict=True)
+            assert list(entries) == expected
+    finally:
+        numba.set_num_threads(previous)
+
+
 def test_screen_kmers_finds_planted_word(rng):
     # spec 13.4 item 41: GATAAGA planted in half the sequences is found and stands alone
     strings = ["".join(rng.choice(list("ACGT"), 100)) for _ in range(200)]

@@ -33,9 +33,12 @@ def _pattern_key(seq, start, k, split, gap):
     return key | (split << (2 * k)) | (gap << (2 * k + 4))
 
 
-@nb.njit(cache=True)
+@nb.njit(parallel=True, cache=True)
 def kmer_occurrences(codes, k, min_gap, max_gap):
     """Capped counts of every gapped k-mer in every sequence (forward strand, spec 6.3).
+
+    Sequences are counted in parallel, each into its own slot; the entries are then packed in
+    sequence order, so the output does not depend on the thread count.
 
     Parameters
     ----------
@@ -46,7 +49,7 @@ def kmer_occurrences(codes, k, min_gap, max_gap):
     Returns
     -------
     keys : int64 (n_entries,)
-        Pattern key of each (sequence, pattern) entry.
+        Pattern key of each (sequence, pattern) entry, ascending within a sequence.
     seq_index : int64 (n_entries,)
     counts : int64 (n_entries,)
         Occurrences in that sequence, capped at ``MAX_KMER_COUNT``.
@@ -56,36 +59,88 @@ def kmer_occurrences(codes, k, min_gap, max_gap):
     n_types = (1 if min_gap == 0 else 0) + (k - 3) * (max_gap - max(min_gap, 1) + 1)
     per_seq = max(last_start + 1, 0) * n_types
     keys = np.empty(n_seqs * per_seq, dtype=np.int64)
-    seq_index = np.empty(n_seqs * per_seq, dtype=np.int64)
     counts = np.empty(n_seqs * per_seq, dtype=np.int64)
-    n_out = 0
-    buffer = np.empty(per_seq, dtype=np.int64)
-    for s in range(n_seqs):
-        n_keys = 0
-        for start in range(last_start + 1):
-            if min_gap == 0:
-                key = _pattern_key(codes[s], start, k, 0, 0)
-                if key >= 0:
-                    buffer[n_keys] = key
-                    n_keys += 1
-            for gap in range(max(min_gap, 1), max_gap + 1):
-                for split in range(2, k - 1):
-                    key = _pattern_key(codes[s], start, k, split, gap)
+    n_distinct = np.zeros(n_seqs, dtype=np.int64)
+    for block in nb.prange((n_seqs + SEQ_BLOCK - 1) // SEQ_BLOCK):
+        buffer = np.empty(per_seq, dtype=np.int64)
+        for s in range(block * SEQ_BLOCK, min(n_seqs, (block + 1) * SEQ_BLOCK)):
+            n_keys = 0
+            for start in range(last_start + 1):
+                if min_gap == 0:
+                    key = _pattern_key(codes[s], start, k, 0, 0)
                     if key >= 0:
                         buffer[n_keys] = key
                         n_keys += 1
-        ordered = np.sort(buffer[:n_keys])
-        i = 0
-        while i < n_keys:
-            j = i
-            while j < n_keys and ordered[j] == ordered[i]:
-                j += 1
-            keys[n_out] = ordered[i]
+                for gap in range(max(min_gap, 1), max_gap + 1):
+                    for split in range(2, k - 1):
+                        key = _pattern_key(codes[s], start, k, split, gap)
+                        if key >= 0:
+                            buffer[n_keys] = key
+                            n_keys += 1
+            ordered = np.sort(buffer[:n_keys])
+            slot = s * per_seq
+            i = 0
+            while i < n_keys:
+                j = i
+                while j < n_keys and ordered[j] == ordered[i]:
+                    j += 1
+                keys[slot] = ordered[i]
+                counts[slot] = min(j - i, MAX_KMER_COUNT)
+                slot += 1
+                i = j
+            n_distinct[s] = slot - s * per_seq
+    seq_index = np.empty(n_distinct.sum(), dtype=np.int64)
+    n_out = 0
+    for s in range(n_seqs):  # pack the slots; an entry only ever moves left
+        for i in range(s * per_seq, s * per_seq + n_distinct[s]):
+            keys[n_out] = keys[i]
+            counts[n_out] = counts[i]
             seq_index[n_out] = s
-            counts[n_out] = min(j - i, MAX_KMER_COUNT)
             n_out += 1
-            i = j
-    return keys[:n_out], seq_index[:n_out], counts[:n_out]
+    return keys[:n_out], seq_index, counts[:n_out]
+
+
+@nb.njit(cache=True)
+def add_kmer_block(found, seq_index, counts, y_block, totals, scratch, touched):
+    """Add one block's k-mer sums to dense running ``totals``, indexed by pattern key.
+
+    The block's sums are formed first, entry by entry in the given order, and then added to
+    ``totals`` (as ``totals += bincount(found, weights)`` column by column would), touching
+    only the keys the block contains.
+
+    Parameters
+    ----------
+    found, seq_index, counts : int64 (n_entries,)
+        From :func:`kmer_occurrences` on the block.
+    y_block : float64 (n_block_seqs, R)
+        The block's centred response.
+    totals : float64 (key_space, 2 + R)
+        Running count, squared count and count x response sums; updated in place.
+    scratch : float64 (key_space, 2 + R)
+        All zeros; left all zeros.
+    touched : bool (key_space,)
+        All False; left all False.
+    """
+    n_columns = totals.shape[1]
+    keys_seen = np.empty(len(found), dtype=np.int64)
+    n_seen = 0
+    for i in range(len(found)):
+        key = found[i]
+        if not touched[key]:
+            touched[key] = True
+            keys_seen[n_seen] = key
+            n_seen += 1
+        c = counts[i]
+        scratch[key, 0] += c
+        scratch[key, 1] += c * c
+        for r in range(n_columns - 2):
+            scratch[key, 2 + r] += c * y_block[seq_index[i], r]
+    for j in range(n_seen):
+        key = keys_seen[j]
+        for column in range(n_columns):
+            totals[key, column] += scratch[key, column]
+            scratch[key, column] = 0.0
+        touched[key] = False
 
 
 @nb.njit(cache=True)
